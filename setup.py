@@ -1,0 +1,65 @@
+"""Packaging for cromwes, a GA4GH WES 1.1 gateway in front of Cromwell."""
+
+from setuptools import find_packages, setup
+
+TEST_REQUIRES = [
+    "pytest>=8",
+    "pytest-aiohttp>=1.1",
+    "openapi-core>=0.19",
+    "openapi-spec-validator>=0.7",
+    "schemathesis>=4.3,<5",
+    "gcp-storage-emulator==2026.7.19",
+]
+LINT_REQUIRES = [
+    "mypy>=1.10",
+    "ruff>=0.6",
+    "import-linter>=2.0",
+    "types-PyYAML",
+]
+EMULATOR_REQUIRES = [
+    # The emulator drives miniwdl's private task-container API; pin the version it was checked on.
+    "miniwdl==1.16.0",
+]
+
+setup(
+    name="cromwes",
+    version="0.1.0",
+    description="GA4GH Workflow Execution Service (WES 1.1) gateway for Cromwell",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.11",
+    packages=find_packages(include=["cromwes", "cromwes.*"]),
+    package_data={"cromwes": ["py.typed"]},
+    install_requires=[
+        "aiohttp>=3.10,<4",
+        "aiohttp-apigami>=0.9",
+        "aiohttp-cors>=0.7",
+        "marshmallow>=3.20,<4",
+        "cattrs>=24.1",
+        "pyyaml>=6",
+        "pyjwt[crypto]>=2.8",
+        "cryptography>=42",
+        "bcrypt>=4",
+        "google-cloud-storage>=3,<4",
+        "azure-storage-blob>=12.31,<13",
+        "prometheus-client>=0.20",
+        "jsonpath-ng>=1.6",
+    ],
+    extras_require={
+        "emulator": EMULATOR_REQUIRES,
+        "test": TEST_REQUIRES + EMULATOR_REQUIRES,
+        "dev": TEST_REQUIRES + LINT_REQUIRES + EMULATOR_REQUIRES,
+    },
+    entry_points={
+        "console_scripts": ["cromwes = cromwes.__main__:main"],
+        "miniwdl.plugin.container_backend": [
+            "cromwes_host = cromwes.emulator.hostwdl:HostTaskContainer",
+        ],
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3.11",
+        "Framework :: aiohttp",
+        "License :: OSI Approved :: Apache Software License",
+    ],
+)
