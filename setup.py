@@ -45,6 +45,7 @@ setup(
         "azure-storage-blob>=12.31,<13",
         "prometheus-client>=0.20",
         "jsonpath-ng>=1.6",
+        "orjson>=3.9",
     ],
     extras_require={
         "emulator": EMULATOR_REQUIRES,

@@ -92,8 +92,9 @@ def masked(settings: Settings) -> dict[str, Any]:
             return [unstructure(item) for item in node]
         return node
 
-    result: dict[str, Any] = unstructure(settings)
-    return result
+    tree = unstructure(settings)
+    assert isinstance(tree, dict)
+    return tree
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

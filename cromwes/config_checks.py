@@ -63,7 +63,9 @@ def _regex_problems(settings: Settings) -> list[str]:
         problems += _compiles(f"path_translations[{index}].prefix", rule.prefix)
     url_list = settings.workflows.authorizers.url_allow_list
     for index, pattern in enumerate(url_list.allowed_urls):
-        problems += _compiles(f"workflows.authorizers.url_allow_list.allowed_urls[{index}]", pattern)
+        problems += _compiles(
+            f"workflows.authorizers.url_allow_list.allowed_urls[{index}]", pattern
+        )
     checksums = settings.workflows.authorizers.checksum
     for index, checksum in enumerate(checksums.allowed_checksums):
         if not MD5_HEX.match(checksum):

@@ -68,7 +68,9 @@ def _bind(node: Any, tokens: list[str]) -> list[tuple[Path, Any]]:
     if dataclasses.is_dataclass(node):
         found: list[tuple[Path, Any]] = []
         for field_name, field_type in _field_types(node).items():
-            spellings = {n.replace("_", "").lower() for n in (field_name, *ALIASES.get(field_name, ()))}
+            spellings = {
+                n.replace("_", "").lower() for n in (field_name, *ALIASES.get(field_name, ()))
+            }
             for end in range(1, len(tokens) + 1):
                 if "".join(tokens[:end]).lower() in spellings:
                     found += [((field_name, *p), t) for p, t in _bind(field_type, tokens[end:])]

@@ -111,4 +111,3 @@ class UpstreamTimeout(UpstreamError):
 
 class StorageError(UpstreamError):
     """The storage backend failed."""
-

@@ -43,12 +43,6 @@ class LogFormat(StrEnum):
     TEXT = "text"
 
 
-def _frozen(value: Any) -> Any:
-    """A default shared by every instance, so it must be immutable: dicts become read-only views."""
-    shared = MappingProxyType(value) if isinstance(value, dict) else value
-    return field(default_factory=lambda: shared)
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServerSettings:
     address: str | None = None
@@ -89,8 +83,10 @@ class CromwellSettings:
         "continueOnReturnCode",
         "backend",
     )
-    default_workflow_options: Mapping[str, Any] = _frozen(
-        {"write_to_cache": False, "read_from_cache": False}
+    default_workflow_options: Mapping[str, Any] = field(
+        default_factory=lambda: MappingProxyType(
+            {"write_to_cache": False, "read_from_cache": False}
+        )
     )
     connect_timeout: Duration = Duration(5.0)
     timeout: Duration = Duration(30.0)
@@ -122,19 +118,21 @@ class ServiceInfoSettings:
     contact_url: str | None = None
     documentation_url: str | None = None
     environment: str | None = None
-    workflow_type_versions: Mapping[str, tuple[str, ...]] = _frozen(
-        {"WDL": ("draft-2", "1.0", "1.1")}
+    workflow_type_versions: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({"WDL": ("draft-2", "1.0", "1.1")})
     )
     supported_wes_versions: tuple[str, ...] = ("1.0.0", "1.1.0")
     supported_filesystem_protocols: tuple[str, ...] = ("file", "http", "https")
     auth_instruction_url: str | None = None
     contact_info_url: str | None = None
     default_workflow_engine_parameters: tuple[DefaultWorkflowEngineParameter, ...] = ()
-    tags: Mapping[str, str] = _frozen(
-        {
-            "cromwell-options-attachment-name": "options.json",
-            "dependencies-zip-attachment-name": "dependencies.zip",
-        }
+    tags: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType(
+            {
+                "cromwell-options-attachment-name": "options.json",
+                "dependencies-zip-attachment-name": "dependencies.zip",
+            }
+        )
     )
 
 
@@ -160,13 +158,13 @@ class ChecksumAllowList:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Authorizers:
-    url_allow_list: UrlAllowList = _frozen(UrlAllowList())
-    checksum: ChecksumAllowList = _frozen(ChecksumAllowList())
+    url_allow_list: UrlAllowList = field(default_factory=UrlAllowList)
+    checksum: ChecksumAllowList = field(default_factory=ChecksumAllowList)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WorkflowsSettings:
-    authorizers: Authorizers = _frozen(Authorizers())
+    authorizers: Authorizers = field(default_factory=Authorizers)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -199,9 +197,9 @@ class AbsStorageSettings:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BlobStorageSettings:
     name: StorageName = StorageName.LOCAL
-    local: LocalStorageSettings = _frozen(LocalStorageSettings())
-    gcp: GcpStorageSettings = _frozen(GcpStorageSettings())
-    abs: AbsStorageSettings = _frozen(AbsStorageSettings())
+    local: LocalStorageSettings = field(default_factory=LocalStorageSettings)
+    gcp: GcpStorageSettings = field(default_factory=GcpStorageSettings)
+    abs: AbsStorageSettings = field(default_factory=AbsStorageSettings)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -236,8 +234,8 @@ class BasicAuthSettings:
 class AuthSettings:
     method: AuthMethod = AuthMethod.NO_AUTH
     issuer_uri: str = "http://localhost:8081"
-    token_issuer: TokenIssuerSettings = _frozen(TokenIssuerSettings())
-    basic_auth: BasicAuthSettings = _frozen(BasicAuthSettings())
+    token_issuer: TokenIssuerSettings = field(default_factory=TokenIssuerSettings)
+    basic_auth: BasicAuthSettings = field(default_factory=BasicAuthSettings)
     user_claim: str = "sub"
     per_user_runs: bool = False
     """Each caller sees, reads and cancels only the runs labelled with their id."""
@@ -295,28 +293,28 @@ class ObservabilitySettings:
 class Settings:
     """Everything a gateway needs to run; built once by `load_settings` or directly in tests."""
 
-    server: ServerSettings = _frozen(ServerSettings())
+    server: ServerSettings = field(default_factory=ServerSettings)
     url: str | None = None
     """The gateway's external base URL (`WES_URL`); defaults to http://localhost:<port>."""
     default_page_size: int = 20
-    cromwell: CromwellSettings = _frozen(CromwellSettings())
-    service_info: ServiceInfoSettings = _frozen(ServiceInfoSettings())
+    cromwell: CromwellSettings = field(default_factory=CromwellSettings)
+    service_info: ServiceInfoSettings = field(default_factory=ServiceInfoSettings)
     path_translations: tuple[PathTranslation, ...] = ()
-    workflows: WorkflowsSettings = _frozen(WorkflowsSettings())
-    blob_storage_client: BlobStorageSettings = _frozen(BlobStorageSettings())
-    auth: AuthSettings = _frozen(AuthSettings())
-    registry: RegistrySettings = _frozen(RegistrySettings())
-    runs: RunsSettings = _frozen(RunsSettings())
-    cache: CacheSettings = _frozen(CacheSettings())
-    uploads: UploadSettings = _frozen(UploadSettings())
-    logs: LogsSettings = _frozen(LogsSettings())
-    observability: ObservabilitySettings = _frozen(ObservabilitySettings())
+    workflows: WorkflowsSettings = field(default_factory=WorkflowsSettings)
+    blob_storage_client: BlobStorageSettings = field(default_factory=BlobStorageSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    registry: RegistrySettings = field(default_factory=RegistrySettings)
+    runs: RunsSettings = field(default_factory=RunsSettings)
+    cache: CacheSettings = field(default_factory=CacheSettings)
+    uploads: UploadSettings = field(default_factory=UploadSettings)
+    logs: LogsSettings = field(default_factory=LogsSettings)
+    observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
 
     @property
     def bind_address(self) -> str:
         if self.server.address is not None:
             return self.server.address
-        return "127.0.0.1" if self.auth.method is AuthMethod.NO_AUTH else "0.0.0.0"  # noqa: S104
+        return "127.0.0.1" if self.auth.method is AuthMethod.NO_AUTH else "0.0.0.0"
 
     @property
     def external_url(self) -> str:

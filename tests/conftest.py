@@ -14,7 +14,9 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 def require_all() -> bool:
     """Under CI every external program must be present: a skip would hide a missing install."""
-    return os.environ.get("CI", "").lower() == "true" or os.environ.get("CROMWES_REQUIRE_ALL") == "1"
+    return (
+        os.environ.get("CI", "").lower() == "true" or os.environ.get("CROMWES_REQUIRE_ALL") == "1"
+    )
 
 
 def skip_or_fail(reason: str) -> None:

@@ -1,0 +1,95 @@
+"""The `cromwes` command: serve, dev, emulator, check-config, hash-password."""
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+import bcrypt
+import yaml
+from aiohttp import web
+
+from cromwes.app import create_app
+from cromwes.config import ConfigError, load_settings, masked
+from cromwes.logsetup import configure_logging
+from cromwes.settings import AuthMethod, Settings
+
+logger = logging.getLogger("cromwes")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "emulator":
+        from cromwes.emulator.__main__ import main as emulator_main
+
+        return emulator_main(list(args.rest))
+    if args.command == "hash-password":
+        return _hash_password(args.password)
+    try:
+        settings = load_settings(args.config or os.environ.get("CROMWES_CONFIG"), os.environ)
+    except ConfigError as exc:
+        print(f"cromwes: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "check-config":
+        print(yaml.safe_dump(masked(settings), sort_keys=False), end="")
+        return 0
+    configure_logging(settings.observability)
+    if args.command == "dev":
+        from cromwes.devserver import run_dev
+
+        return run_dev(settings, data_dir=args.data_dir, emulator_port=args.emulator_port)
+    return serve(settings)
+
+
+def serve(settings: Settings) -> int:
+    if settings.auth.method is AuthMethod.NO_AUTH and settings.server.public_no_auth:
+        logger.warning(
+            "NO_AUTH on %s: every client that reaches this address can submit and cancel runs",
+            settings.bind_address,
+        )
+    web.run_app(
+        create_app(settings),
+        host=settings.bind_address,
+        port=settings.server.port,
+        access_log=None,
+        print=lambda text: logger.info("%s", text.strip()),
+    )
+    return 0
+
+
+def _hash_password(password: str | None) -> int:
+    if password is None:
+        password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline()
+    password = password.rstrip("\n")
+    if not password:
+        print("cromwes: empty password", file=sys.stderr)
+        return 2
+    print(bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode())
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cromwes", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (
+        ("serve", "serve the gateway in front of the Cromwell at cromwell.url"),
+        ("dev", "serve the Cromwell emulator and the gateway in front of it (Ctrl-C stops both)"),
+        ("check-config", "print the effective settings (secrets masked); exit 2 if invalid"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--config", help="YAML settings file (default: $CROMWES_CONFIG)")
+        if name == "dev":
+            command.add_argument("--data-dir", default=".data/emulator")
+            command.add_argument("--emulator-port", type=int, default=8000)
+    hash_password = commands.add_parser("hash-password", help="print a bcrypt hash for BASIC_AUTH")
+    hash_password.add_argument("--password", help="default: read from the terminal or stdin")
+    emulator = commands.add_parser("emulator", help="serve the Cromwell emulator only")
+    emulator.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

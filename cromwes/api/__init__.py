@@ -1,0 +1,1 @@
+"""The HTTP edge: routes, middlewares, schemas and handlers."""

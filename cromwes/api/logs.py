@@ -1,0 +1,77 @@
+"""Handlers of the log endpoints that RunLogs and TaskLogs link to (extensions to WES)."""
+
+import orjson
+from aiohttp import web
+from aiohttp_apigami import docs
+
+from cromwes.api import schemas
+from cromwes.api.params import owner, run_id_param
+from cromwes.api.streaming import send_bytes, send_file
+from cromwes.appkeys import CROMWELL, PREPARED, RUN_DETAILS, SETTINGS, STORAGE
+from cromwes.errors import NotFound
+from cromwes.paths import translate_path
+from cromwes.runs import ensure_owner
+from cromwes.translate.tasklogs import Task
+
+ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (401, 403, 404, 416, 500, 502)}
+STREAMS = ("stdout", "stderr")
+
+
+@docs(
+    tags=["Logs (extension)"],
+    summary="The run's failures as JSON (empty if none).",
+    description="Honours a single `Range`; `Accept-Ranges: bytes`.",
+    responses=ERRORS,
+)
+async def run_stderr(request: web.Request) -> web.StreamResponse:
+    run_id = await _owned_run_id(request)
+    failures = (await request.app[RUN_DETAILS].get(run_id)).metadata.get("failures")
+    return await send_bytes(request, orjson.dumps(failures) if failures else b"")
+
+
+@docs(
+    tags=["Logs (extension)"],
+    summary="A task's stdout or stderr, by task id.",
+    description="Honours a single `Range`; `Accept-Ranges: bytes`.",
+    responses=ERRORS,
+)
+async def task_stream(request: web.Request) -> web.StreamResponse:
+    run_id = await _owned_run_id(request)
+    task_id, stream = request.match_info["task_id"], request.match_info["stream"]
+    task = (await request.app[RUN_DETAILS].get(run_id)).tasks_by_id.get(task_id)
+    if task is None:
+        raise NotFound(f"Run {run_id} has no task {task_id!r}.")
+    return await _send_stream(request, task, stream)
+
+
+@docs(
+    tags=["Logs (extension)"],
+    summary="Legacy: a task's log by call name and list index.",
+    description="As DNAstack's service: a top-level call name and its position in Cromwell's "
+    "calls list (retries take their own positions).",
+    responses=ERRORS,
+)
+async def legacy_task_stream(request: web.Request) -> web.StreamResponse:
+    run_id = await _owned_run_id(request)
+    name, stream = request.match_info["task_name"], request.match_info["stream"]
+    index = int(request.match_info["index"])
+    tasks = (await request.app[RUN_DETAILS].get(run_id)).tasks
+    calls = sorted((t for t in tasks if t.call == name), key=lambda t: (t.shard, t.attempt))
+    if not 0 <= index < len(calls):
+        raise NotFound(f"Run {run_id} has no call {name!r} at index {index}.")
+    return await _send_stream(request, calls[index], stream)
+
+
+async def _send_stream(request: web.Request, task: Task, stream: str) -> web.StreamResponse:
+    path = task.stdout if stream == "stdout" else task.stderr
+    if not path:
+        raise NotFound(f"Task {task.id!r} has no {stream} yet.")
+    readable = translate_path(path, request.app[PREPARED].path_rules)
+    return await send_file(request, request.app[STORAGE], readable, content_type="text/plain")
+
+
+async def _owned_run_id(request: web.Request) -> str:
+    run_id = run_id_param(request)
+    grace = request.app[SETTINGS].cromwell.submit_grace_period
+    await ensure_owner(request.app[CROMWELL], run_id, owner(request), grace=grace)
+    return run_id

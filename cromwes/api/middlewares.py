@@ -1,0 +1,106 @@
+"""The one place errors become WES ErrorResponses (`{"msg", "status_code"}`)."""
+
+import logging
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from marshmallow import ValidationError
+
+from cromwes.api.render import json_response
+from cromwes.appkeys import AUTHENTICATOR
+from cromwes.auth.base import ANONYMOUS, PRINCIPAL
+from cromwes.errors import InvalidRequest, WesError
+
+logger = logging.getLogger(__name__)
+
+INTERNAL_ERROR = "The service failed to handle this request; the incident is logged."
+_KEEP_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After", "Content-Range")
+
+
+def error_body(status: int, msg: str) -> dict[str, Any]:
+    # `error_code` repeats the status for clients of DNAstack's service, which used that name.
+    return {"msg": msg, "status_code": status, "error_code": status}
+
+
+def error_response(status: int, msg: str, headers: dict[str, str] | None = None) -> web.Response:
+    return json_response(error_body(status, msg), status=status, headers=headers)
+
+
+def validation_message(messages: Any, prefix: str = "") -> str:
+    """`field: problem` for each field of a marshmallow error, nested fields dotted."""
+    if isinstance(messages, dict):
+        parts = []
+        for key, value in messages.items():
+            name = f"{prefix}{key}" if key != "_schema" else prefix.rstrip(".")
+            parts.append(validation_message(value, f"{name}."))
+        return "; ".join(part for part in parts if part)
+    if isinstance(messages, list):
+        text = " ".join(
+            str(m) if not isinstance(m, dict | list) else validation_message(m, prefix)
+            for m in messages
+        )
+        field = prefix.rstrip(".")
+        return f"{field}: {text}" if field else text
+    field = prefix.rstrip(".")
+    return f"{field}: {messages}" if field else str(messages)
+
+
+def raise_invalid(error: ValidationError, *args: Any, **kwargs: Any) -> None:
+    """webargs' error callback: malformed input is a 400 (WES), not webargs' default 422."""
+    raise InvalidRequest("Invalid request: " + validation_message(error.messages)) from error
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except WesError as exc:
+        if exc.status_code >= 500:
+            logger.warning("%s %s failed: %s", request.method, request.path, exc.msg)
+        return error_response(exc.status_code, exc.msg, exc.headers)
+    except ValidationError as exc:
+        return error_response(400, "Invalid request: " + validation_message(exc.messages))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        headers = {k: v for k, v in exc.headers.items() if k in _KEEP_HEADERS}
+        return error_response(exc.status, _http_message(exc, request), headers)
+    except Exception:
+        logger.exception("unhandled error in %s %s", request.method, request.path)
+        return error_response(500, INTERNAL_ERROR)
+
+
+def _http_message(exc: web.HTTPException, request: web.Request) -> str:
+    if isinstance(exc, web.HTTPNotFound):
+        return f"No such resource: {request.path}"
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        allowed = ", ".join(sorted(exc.allowed_methods))
+        return f"{exc.method} is not allowed on {request.path}; allowed: {allowed}."
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        return f"The request body is too large: {exc.text}"
+    return exc.reason
+
+
+PUBLIC_PREFIXES = ("/services", "/health", "/actuator/health", "/actuator/info", "/docs")
+PUBLIC_PATHS = frozenset({"/", "/ga4gh/wes/v1/service-info", "/service-info"})
+
+
+def is_public(path: str) -> bool:
+    """Paths anyone may call (reference-service.md §1.11); all else needs a verified caller."""
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    authenticator = request.app[AUTHENTICATOR]
+    if request.method == "OPTIONS" or (
+        is_public(request.path) and "Authorization" not in request.headers
+    ):
+        request[PRINCIPAL] = ANONYMOUS
+        return await handler(request)
+    principal = await authenticator.authenticate(request)
+    request[PRINCIPAL] = principal
+    if not is_public(request.path):
+        await authenticator.authorize(request, principal)
+    return await handler(request)

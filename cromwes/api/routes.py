@@ -1,0 +1,30 @@
+"""The whole HTTP API of cromwes on one screen."""
+
+from aiohttp import web
+
+from cromwes.api import logs, runs, service_info, tasks
+from cromwes.api.urls import BASE_PATH as WES
+
+RUN = f"{WES}/runs/{{run_id}}"
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_routes(
+        [
+            web.get(f"{WES}/service-info", service_info.get_service_info),
+            web.get(f"{WES}/runs", runs.list_runs),
+            web.post(f"{WES}/runs", runs.submit_run),
+            web.get(RUN, runs.get_run_log),
+            web.get(f"{RUN}/status", runs.get_run_status),
+            web.post(f"{RUN}/cancel", runs.cancel_run),
+            web.get(f"{RUN}/tasks", tasks.list_tasks),
+            web.get(f"{RUN}/tasks/{{task_id}}", tasks.get_task),
+            # Extensions: the log URLs written into run logs and task logs.
+            web.get(f"{RUN}/logs/stderr", logs.run_stderr),
+            web.get(f"{RUN}/logs/task/{{task_id}}/{{stream:stdout|stderr}}", logs.task_stream),
+            web.get(
+                f"{RUN}/logs/task/{{task_name}}/{{index:\\d+}}/{{stream:stdout|stderr}}",
+                logs.legacy_task_stream,
+            ),
+        ]
+    )

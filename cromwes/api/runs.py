@@ -1,0 +1,130 @@
+"""Handlers of /runs: list, submit, run log, status and cancel."""
+
+from aiohttp import web
+from aiohttp_apigami import docs, querystring_schema, response_schema
+
+from cromwes.api import schemas
+from cromwes.api.forms import received_submission
+from cromwes.api.params import owner, page_size, run_id_param
+from cromwes.api.render import etag_response, json_response
+from cromwes.api.urls import run_url
+from cromwes.appkeys import CROMWELL, PREPARED, RUN_DETAILS, SERVICE_STATE, SETTINGS, STORAGE
+from cromwes.auth.base import principal_of
+from cromwes.models import RunId
+from cromwes.paths import translate_inputs, translate_outputs
+from cromwes.run_ids import new_run_id
+from cromwes.run_listing import run_page
+from cromwes.runs import cancel, ensure_owner, run_status
+from cromwes.translate.listing import RunFilters
+from cromwes.translate.runlog import RunUrls, run_log
+from cromwes.translate.submission import WesSubmission, cromwell_submission
+
+ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (400, 401, 403, 404, 500, 502)}
+
+
+@docs(tags=["Workflow Runs"], summary="List the workflow runs.", responses=ERRORS)
+@querystring_schema(schemas.ListRunsQuery)
+@response_schema(schemas.RunListResponseSchema, 200)
+async def list_runs(request: web.Request) -> web.Response:
+    query = request["querystring"]
+    prepared = request.app[PREPARED]
+    filters = RunFilters(
+        states=tuple(query.get("state", ())),
+        tags=tuple(tuple(tag.split(":", 1)) for tag in query.get("tag", ())),
+        names=tuple(query.get("name", ())),
+        submitted_after=query.get("submitted_after"),
+        submitted_before=query.get("submitted_before"),
+        owner=owner(request),
+    )
+    page = await run_page(
+        request.app[CROMWELL],
+        filters,
+        page_size=page_size(query, request),
+        page_token=query.get("page_token"),
+        key=prepared.token_key,
+        hidden_labels=prepared.hidden_labels,
+    )
+    return json_response(page)
+
+
+@docs(
+    tags=["Workflow Runs"],
+    summary="Run a workflow.",
+    description=(
+        "multipart/form-data as WES specifies (JSON parts with any content type), or the same "
+        "fields urlencoded, or a JSON RunRequest. Attachments are streamed; sizes are limited by "
+        "`uploads.max_file_size` and `uploads.max_request_size` (413)."
+    ),
+    requestBody=schemas.RUN_WORKFLOW_BODY,
+    responses=ERRORS,
+)
+@response_schema(schemas.RunIdSchema, 200)
+async def submit_run(request: web.Request) -> web.Response:
+    settings, prepared = request.app[SETTINGS], request.app[PREPARED]
+    run_id = new_run_id()
+    async with received_submission(
+        request,
+        storage=request.app[STORAGE],
+        folder=run_id,
+        limits=settings.uploads,
+        keep_in_memory=prepared.submission_rules.kept_in_memory,
+    ) as body:
+        fields = schemas.RunWorkflowForm().load(body.fields)
+        submission = WesSubmission(**fields, attachments=tuple(body.attachments))
+        form = cromwell_submission(
+            submission,
+            prepared.submission_rules,
+            user_id=principal_of(request).id,
+            extra_labels={},
+            translate_inputs=lambda inputs: translate_inputs(inputs, prepared.path_rules),
+            requested_id=run_id if settings.cromwell.request_workflow_ids else None,
+            engine_version=await request.app[SERVICE_STATE].engine_version(),
+        )
+        answer = await request.app[CROMWELL].submit(form)
+    return json_response(RunId(answer["id"]))
+
+
+@docs(tags=["Workflow Runs"], summary="Get detailed info about a workflow run.", responses=ERRORS)
+@response_schema(schemas.RunLogSchema, 200)
+async def get_run_log(request: web.Request) -> web.Response:
+    settings, prepared = request.app[SETTINGS], request.app[PREPARED]
+    run_id = run_id_param(request)
+    grace = settings.cromwell.submit_grace_period
+    await ensure_owner(request.app[CROMWELL], run_id, owner(request), grace=grace)
+    detail = await request.app[RUN_DETAILS].get(run_id)
+    log = run_log(
+        detail.metadata,
+        detail.tasks,
+        urls=RunUrls(run_url(request, run_id)),
+        inline_limit=settings.runs.task_logs_inline_limit,
+        translate_outputs=lambda outputs: translate_outputs(outputs, prepared.path_rules),
+        workflow_url_label=settings.cromwell.workflow_url_label,
+        hidden_labels=prepared.hidden_labels,
+    )
+    return etag_response(request, log)
+
+
+@docs(
+    tags=["Workflow Runs"], summary="Get quick status info about a workflow run.", responses=ERRORS
+)
+@response_schema(schemas.RunStatusSchema, 200)
+async def get_run_status(request: web.Request) -> web.Response:
+    client, grace = request.app[CROMWELL], request.app[SETTINGS].cromwell.submit_grace_period
+    run_id = run_id_param(request)
+    await ensure_owner(client, run_id, owner(request), grace=grace)
+    return etag_response(request, await run_status(client, run_id, grace=grace))
+
+
+@docs(
+    tags=["Workflow Runs"],
+    summary="Cancel a running workflow.",
+    description="Extension: cancelling a run that already finished answers 409.",
+    responses={**ERRORS, 409: {"schema": schemas.ErrorResponse}},
+)
+@response_schema(schemas.RunIdSchema, 200)
+async def cancel_run(request: web.Request) -> web.Response:
+    client, grace = request.app[CROMWELL], request.app[SETTINGS].cromwell.submit_grace_period
+    run_id = run_id_param(request)
+    await ensure_owner(client, run_id, owner(request), grace=grace)
+    await cancel(client, run_id, grace=grace)
+    return json_response(RunId(run_id))

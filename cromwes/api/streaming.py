@@ -1,0 +1,52 @@
+"""Send a stored file or a byte string with HTTP range support and constant memory."""
+
+from email.utils import format_datetime
+
+from aiohttp import web
+
+from cromwes.api.ranges import byte_range
+from cromwes.storage.base import Storage
+
+OCTETS = "application/octet-stream"
+
+
+async def send_file(
+    request: web.Request, storage: Storage, path: str, *, content_type: str = OCTETS
+) -> web.StreamResponse:
+    """Stream `path` (or the requested byte range of it) from storage."""
+    info = await storage.stat(path)
+    selected = byte_range(request.headers.get("Range"), info.size)
+    first, last = selected if selected is not None else (0, info.size - 1)
+    response = _response(selected, info.size, first, last, content_type)
+    if info.last_modified is not None:
+        response.headers["Last-Modified"] = format_datetime(info.last_modified, usegmt=True)
+    await response.prepare(request)
+    if info.size and request.method != "HEAD":
+        async for chunk in storage.read(path, first, last):
+            await response.write(chunk)
+    await response.write_eof()
+    return response
+
+
+async def send_bytes(
+    request: web.Request, data: bytes, *, content_type: str = OCTETS
+) -> web.StreamResponse:
+    selected = byte_range(request.headers.get("Range"), len(data))
+    first, last = selected if selected is not None else (0, len(data) - 1)
+    response = _response(selected, len(data), first, last, content_type)
+    await response.prepare(request)
+    await response.write(data[first : last + 1])
+    await response.write_eof()
+    return response
+
+
+def _response(
+    selected: tuple[int, int] | None, size: int, first: int, last: int, content_type: str
+) -> web.StreamResponse:
+    response = web.StreamResponse(status=206 if selected is not None else 200)
+    response.content_type = content_type
+    response.headers["Accept-Ranges"] = "bytes"
+    response.content_length = last - first + 1 if size else 0
+    if selected is not None:
+        response.headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+    return response

@@ -1,0 +1,88 @@
+"""create_app: the cromwes gateway as an aiohttp application (no I/O until it starts)."""
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+from aiohttp_apigami import setup_aiohttp_apispec, validation_middleware
+
+from cromwes import __version__
+from cromwes.api.middlewares import auth_middleware, error_middleware, raise_invalid
+from cromwes.api.routes import add_routes
+from cromwes.appkeys import (
+    AUTHENTICATOR,
+    CROMWELL,
+    HTTP_SESSION,
+    PREPARED,
+    RUN_DETAILS,
+    SERVICE_STATE,
+    SETTINGS,
+    STORAGE,
+)
+from cromwes.auth.none import NoAuthenticator
+from cromwes.cromwell.client import CromwellClient
+from cromwes.prepared import prepare
+from cromwes.run_details import RunDetails
+from cromwes.service_state import ServiceState
+from cromwes.settings import Settings
+from cromwes.storage.select import open_storage
+
+JSON_BODY_LIMIT = 64 * 1024 * 1024
+"""JSON and urlencoded bodies are read whole (multipart is streamed), so they get a fixed cap."""
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(
+        middlewares=[
+            web.normalize_path_middleware(remove_slash=True, append_slash=False),
+            error_middleware,
+            auth_middleware,
+            validation_middleware,
+        ],
+        client_max_size=min(JSON_BODY_LIMIT, settings.uploads.max_request_size),
+    )
+    app[SETTINGS] = settings
+    app[PREPARED] = prepare(settings)
+    app[AUTHENTICATOR] = NoAuthenticator()
+    app.cleanup_ctx.append(_cromwell)
+    app.cleanup_ctx.append(_storage)
+    add_routes(app)
+    setup_aiohttp_apispec(
+        app,
+        title="cromwes — GA4GH WES 1.1 over Cromwell",
+        version=__version__,
+        url="/docs/openapi.json",
+        swagger_path="/docs",
+        openapi_version="3.0.2",
+        error_callback=raise_invalid,
+        in_place=True,
+    )
+    return app
+
+
+async def _cromwell(app: web.Application) -> AsyncIterator[None]:
+    """The application's one HTTP session, shared by the Cromwell client and the auth clients."""
+    settings = app[SETTINGS]
+    connector = aiohttp.TCPConnector(limit=settings.cromwell.max_concurrent_calls)
+    async with aiohttp.ClientSession(connector=connector, raise_for_status=False) as session:
+        client = CromwellClient(session, settings.cromwell)
+        app[HTTP_SESSION] = session
+        app[CROMWELL] = client
+        app[RUN_DETAILS] = RunDetails(
+            client,
+            max_bytes=settings.cache.metadata_max_bytes,
+            running_ttl=settings.cache.running_ttl,
+            submit_grace_period=settings.cromwell.submit_grace_period,
+        )
+        app[SERVICE_STATE] = ServiceState(
+            client,
+            engine_version_ttl=settings.cache.engine_version_ttl,
+            state_counts_ttl=settings.cache.state_counts_ttl,
+        )
+        yield
+
+
+async def _storage(app: web.Application) -> AsyncIterator[None]:
+    async with open_storage(app[SETTINGS]) as storage:
+        app[STORAGE] = storage
+        yield

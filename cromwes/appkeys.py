@@ -1,0 +1,21 @@
+"""Every piece of application state, as a typed `web.AppKey`; handlers reach them only here."""
+
+import aiohttp
+from aiohttp import web
+
+from cromwes.auth.base import Authenticator
+from cromwes.cromwell.client import CromwellClient
+from cromwes.prepared import Prepared
+from cromwes.run_details import RunDetails
+from cromwes.service_state import ServiceState
+from cromwes.settings import Settings
+from cromwes.storage.base import Storage
+
+SETTINGS = web.AppKey("settings", Settings)
+HTTP_SESSION = web.AppKey("http_session", aiohttp.ClientSession)
+CROMWELL = web.AppKey("cromwell", CromwellClient)
+RUN_DETAILS = web.AppKey("run_details", RunDetails)
+SERVICE_STATE = web.AppKey("service_state", ServiceState)
+STORAGE = web.AppKey("storage", Storage)
+PREPARED = web.AppKey("prepared", Prepared)
+AUTHENTICATOR = web.AppKey("authenticator", Authenticator)

@@ -1,0 +1,1 @@
+"""Talking to Cromwell: its JSON shapes and the HTTP client."""

@@ -1,0 +1,283 @@
+"""CromwellClient: one method per Cromwell REST endpoint cromwes uses, returning parsed JSON.
+
+Every aiohttp failure is turned into a `cromwes.errors` error here and nowhere else; no
+`ClientResponse` leaves this module. The client borrows the application's one `ClientSession`.
+"""
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, cast
+
+import aiohttp
+import orjson
+
+from cromwes.cromwell.errors import cromwell_error
+from cromwes.cromwell.types import Metadata, QueryResponse, WorkflowIdAndStatus
+from cromwes.errors import CromwellUnavailable, UpstreamError, UpstreamTimeout
+from cromwes.settings import CromwellSettings
+from cromwes.translate.submission import CromwellSubmission
+
+logger = logging.getLogger(__name__)
+
+CallObserver = Callable[[str, str, float], None]
+"""Told (operation, outcome, seconds) after every Cromwell call, for metrics."""
+Params = Sequence[tuple[str, str]]
+QUEUE_RETRY_AFTER = 1
+
+
+class CromwellClient:
+    """Cromwell's REST API at `settings.url`, with timeouts, one retry and a concurrency cap."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        settings: CromwellSettings,
+        *,
+        observe: CallObserver | None = None,
+        headers: Callable[[], dict[str, str]] | None = None,
+    ) -> None:
+        self._session = session
+        self._settings = settings
+        self.url = settings.url.rstrip("/")
+        self._auth = (
+            aiohttp.BasicAuth(settings.username, settings.password)
+            if settings.username is not None and settings.password is not None
+            else None
+        )
+        self._slots = asyncio.Semaphore(settings.max_concurrent_calls)
+        self._observe = observe
+        self._headers = headers or dict
+        self._timeout = aiohttp.ClientTimeout(
+            total=settings.timeout, sock_connect=settings.connect_timeout
+        )
+        self._metadata_timeout = aiohttp.ClientTimeout(
+            total=settings.metadata_timeout, sock_connect=settings.connect_timeout
+        )
+
+    async def version(self) -> str:
+        body = await self._json("GET", "/engine/v1/version", operation="version")
+        return str(body.get("cromwell", "")) if isinstance(body, dict) else ""
+
+    async def engine_status(self) -> Any:
+        return await self._json("GET", "/engine/v1/status", operation="engine_status")
+
+    async def submit(self, submission: CromwellSubmission) -> WorkflowIdAndStatus:
+        body = await self._json(
+            "POST",
+            "/api/workflows/v1",
+            operation="submit",
+            data=lambda: _submission_form(submission),
+        )
+        return cast(WorkflowIdAndStatus, body)
+
+    async def status(self, workflow_id: str) -> WorkflowIdAndStatus:
+        body = await self._json(
+            "GET",
+            f"/api/workflows/v1/{workflow_id}/status",
+            operation="status",
+            workflow_id=workflow_id,
+        )
+        return cast(WorkflowIdAndStatus, body)
+
+    async def metadata(
+        self,
+        workflow_id: str,
+        *,
+        include_keys: Sequence[str] = (),
+        exclude_keys: Sequence[str] = (),
+        expand_subworkflows: bool = True,
+    ) -> tuple[Metadata, int]:
+        """The workflow's metadata and the size of Cromwell's answer in bytes."""
+        params = [("expandSubWorkflows", "true" if expand_subworkflows else "false")]
+        params += [("includeKey", key) for key in include_keys]
+        params += [("excludeKey", key) for key in exclude_keys]
+        raw = await self._call(
+            "GET",
+            f"/api/workflows/v1/{workflow_id}/metadata",
+            operation="metadata",
+            workflow_id=workflow_id,
+            params=params,
+            client_timeout=self._metadata_timeout,
+        )
+        return cast(Metadata, self._decode(raw, "metadata")), len(raw)
+
+    async def labels(self, workflow_id: str) -> dict[str, str]:
+        body = await self._json(
+            "GET",
+            f"/api/workflows/v1/{workflow_id}/labels",
+            operation="labels",
+            workflow_id=workflow_id,
+        )
+        labels = body.get("labels") if isinstance(body, dict) else None
+        return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+
+    async def abort(self, workflow_id: str) -> WorkflowIdAndStatus:
+        body = await self._json(
+            "POST",
+            f"/api/workflows/v1/{workflow_id}/abort",
+            operation="abort",
+            workflow_id=workflow_id,
+        )
+        return cast(WorkflowIdAndStatus, body)
+
+    async def query(self, params: Params) -> QueryResponse:
+        body = await self._json("GET", "/api/workflows/v1/query", operation="query", params=params)
+        if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+            raise UpstreamError(f"Cromwell at {self.url} answered a query without results.")
+        return cast(QueryResponse, body)
+
+    async def _json(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        workflow_id: str | None = None,
+        params: Params | None = None,
+        data: Callable[[], aiohttp.FormData] | None = None,
+    ) -> Any:
+        raw = await self._call(
+            method, path, operation=operation, workflow_id=workflow_id, params=params, data=data
+        )
+        return self._decode(raw, operation)
+
+    def _decode(self, raw: bytes, operation: str) -> Any:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise UpstreamError(
+                f"Cromwell at {self.url} answered {operation} with a body that is not JSON."
+            ) from exc
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        workflow_id: str | None = None,
+        params: Params | None = None,
+        data: Callable[[], aiohttp.FormData] | None = None,
+        client_timeout: aiohttp.ClientTimeout | None = None,
+    ) -> bytes:
+        """Cromwell's answer body on a 2xx; a mapped error otherwise."""
+        started = time.monotonic()
+        outcome = "error"
+        try:
+            async with self._slot(operation):
+                status, body = await self._send_retrying(
+                    method, path, params, data, client_timeout, operation=operation
+                )
+            outcome = str(status)
+            if 200 <= status < 300:
+                return body
+            raise cromwell_error(
+                status,
+                body.decode("utf-8", "replace"),
+                operation=operation,
+                cromwell_url=self.url,
+                workflow_id=workflow_id,
+            )
+        except TimeoutError as exc:
+            outcome = "timeout"
+            seconds = (client_timeout or self._timeout).total
+            raise UpstreamTimeout(
+                f"Cromwell at {self.url} did not answer {operation} within {seconds:g} s."
+            ) from exc
+        finally:
+            if self._observe is not None:
+                self._observe(operation, outcome, time.monotonic() - started)
+
+    async def _send_retrying(
+        self,
+        method: str,
+        path: str,
+        params: Params | None,
+        data: Callable[[], aiohttp.FormData] | None,
+        client_timeout: aiohttp.ClientTimeout | None,
+        *,
+        operation: str,
+    ) -> tuple[int, bytes]:
+        """Send once; a GET that could not connect is sent once more (it is idempotent)."""
+        tries = 2 if method == "GET" else 1
+        for attempt in range(1, tries + 1):
+            try:
+                return await self._send(
+                    method, path, params, data() if data else None, client_timeout
+                )
+            except TimeoutError:
+                raise
+            except aiohttp.ClientConnectionError as exc:
+                if attempt == tries:
+                    reason = str(exc) or type(exc).__name__
+                    raise UpstreamError(
+                        f"Cannot reach Cromwell at {self.url} for {operation}: {reason}"
+                    ) from exc
+                logger.info("retrying %s after %s", operation, type(exc).__name__)
+        raise AssertionError("unreachable")
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: Params | None,
+        data: aiohttp.FormData | None,
+        client_timeout: aiohttp.ClientTimeout | None,
+    ) -> tuple[int, bytes]:
+        async with self._session.request(
+            method,
+            self.url + path,
+            params=list(params) if params else None,
+            data=data,
+            auth=self._auth,
+            timeout=client_timeout or self._timeout,
+            headers=self._headers(),
+        ) as response:
+            return response.status, await response.read()
+
+    @asynccontextmanager
+    async def _slot(self, operation: str) -> Any:
+        try:
+            async with asyncio.timeout(self._settings.queue_timeout):
+                await self._slots.acquire()
+        except TimeoutError as exc:
+            raise CromwellUnavailable(
+                f"Too many requests to Cromwell are in flight ({operation} waited "
+                f"{self._settings.queue_timeout:g} s for a slot); retry shortly.",
+                retry_after=QUEUE_RETRY_AFTER,
+            ) from exc
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
+def _submission_form(submission: CromwellSubmission) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    if submission.workflow_source is not None:
+        form.add_field("workflowSource", submission.workflow_source, filename="workflow.wdl")
+    if submission.workflow_url is not None:
+        form.add_field("workflowUrl", submission.workflow_url)
+    form.add_field("workflowType", submission.workflow_type)
+    form.add_field("workflowInputs", _compact(submission.inputs), content_type="application/json")
+    form.add_field("workflowOptions", _compact(submission.options), content_type="application/json")
+    form.add_field("labels", _compact(submission.labels), content_type="application/json")
+    if submission.dependencies is not None:
+        form.add_field(
+            "workflowDependencies",
+            submission.dependencies,
+            filename="dependencies.zip",
+            content_type="application/zip",
+        )
+    if submission.requested_id is not None:
+        # Cromwell reads this part as a JSON string, quotes included (cromwell-api.md §2.2).
+        form.add_field("requestedWorkflowId", json.dumps(submission.requested_id))
+    return form
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))

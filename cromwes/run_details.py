@@ -1,0 +1,103 @@
+"""Fetch, flatten and cache what a RunLog, the task pages and the log endpoints need of a run.
+
+Cromwell builds metadata from raw rows on every request, and for wide runs that takes seconds
+(cromwell-api.md §2.6.3). So the metadata request names only the keys these views use
+(`includeKey`), concurrent requests for one run share one fetch, and the flattened result is
+cached: runs in a terminal state until evicted (their metadata no longer changes), running runs
+for a short TTL only.
+"""
+
+import time
+from dataclasses import dataclass
+
+from cromwes.cache import LruCache, SingleFlight
+from cromwes.cromwell.client import CromwellClient
+from cromwes.cromwell.types import Metadata
+from cromwes.errors import RunNotFound
+from cromwes.run_ids import minted_within
+from cromwes.translate.states import wes_state
+from cromwes.translate.tasklogs import Task, flat_tasks
+
+RUN_KEYS = (
+    # workflow level
+    "id",
+    "status",
+    "workflowName",
+    "submission",
+    "start",
+    "end",
+    "outputs",
+    "labels",
+    "failures",
+    "submittedFiles",
+    "actualWorkflowLanguage",
+    "workflowRoot",
+    "parentWorkflowId",
+    # call level (Cromwell always adds calls, shardIndex and attempt)
+    "executionStatus",
+    "backendStatus",
+    "commandLine",
+    "returnCode",
+    "stdout",
+    "stderr",
+    "retryableFailure",
+    "subWorkflowId",
+    "subWorkflowMetadata",
+)
+"""Prefixes, as Cromwell matches them: `start` also keeps nothing else; `actualWorkflowLanguage`
+also keeps `actualWorkflowLanguageVersion`. Call inputs, runtime attributes, call caching and
+execution events are left behind, which is most of a wide run's metadata."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunDetail:
+    """One run as the gateway's views need it: workflow-level metadata and its flat tasks."""
+
+    metadata: Metadata
+    """Without `calls`: the tasks below replace them."""
+    tasks: tuple[Task, ...]
+
+    @property
+    def tasks_by_id(self) -> dict[str, Task]:
+        return {task.id: task for task in self.tasks}
+
+
+class RunDetails:
+    """Run details from Cromwell through a byte-bounded cache."""
+
+    def __init__(
+        self,
+        client: CromwellClient,
+        *,
+        max_bytes: int,
+        running_ttl: float,
+        submit_grace_period: float,
+    ) -> None:
+        self._client = client
+        self._cache: LruCache[str, RunDetail] = LruCache(max_bytes)
+        self._flights: SingleFlight[str, RunDetail] = SingleFlight()
+        self._running_ttl = running_ttl
+        self._grace = submit_grace_period
+
+    @property
+    def cache(self) -> LruCache[str, RunDetail]:
+        return self._cache
+
+    async def get(self, run_id: str) -> RunDetail:
+        if (detail := self._cache.get(run_id)) is not None:
+            return detail
+        return await self._flights.run(run_id, lambda: self._load(run_id))
+
+    async def _load(self, run_id: str) -> RunDetail:
+        try:
+            metadata, size = await self._client.metadata(run_id, include_keys=RUN_KEYS)
+        except RunNotFound:
+            if minted_within(run_id, seconds=self._grace, now=time.time()):
+                return RunDetail(metadata={"id": run_id, "status": "Submitted"}, tasks=())
+            raise
+        tasks = tuple(flat_tasks(metadata))
+        workflow_level: Metadata = {key: value for key, value in metadata.items() if key != "calls"}  # type: ignore[assignment]  # a TypedDict rebuilt key by key
+        detail = RunDetail(metadata=workflow_level, tasks=tasks)
+        terminal = wes_state(metadata.get("status")).is_terminal
+        self._cache.put(run_id, detail, size=size, ttl=None if terminal else self._running_ttl)
+        return detail

@@ -1,0 +1,78 @@
+"""The live parts of service-info: Cromwell's version and the state counts, each cached briefly.
+
+Counts come from one count query per Cromwell status (`pageSize=1`, reading only
+`totalResultsCount`), never from listing every workflow as the reference service does on every
+call (reference-service.md §8); concurrent callers share one refresh.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from cromwes.cache import SingleFlight
+from cromwes.cromwell.client import CromwellClient
+from cromwes.errors import WesError
+from cromwes.models import State
+from cromwes.translate.states import wes_state
+
+logger = logging.getLogger(__name__)
+
+COUNTED_STATUSES = ("On Hold", "Submitted", "Running", "Aborting", "Aborted", "Succeeded", "Failed")
+Owner = tuple[str, str] | None
+
+
+class ServiceState:
+    """Cromwell's version and per-state run counts, cached for a few seconds."""
+
+    def __init__(
+        self,
+        client: CromwellClient,
+        *,
+        engine_version_ttl: float,
+        state_counts_ttl: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._version_ttl = engine_version_ttl
+        self._counts_ttl = state_counts_ttl
+        self._clock = clock
+        self._version: tuple[float, str] | None = None
+        self._counts: dict[Owner, tuple[float, dict[str, int]]] = {}
+        self._version_flight: SingleFlight[str, str | None] = SingleFlight()
+        self._counts_flight: SingleFlight[Owner, dict[str, int]] = SingleFlight()
+
+    async def engine_version(self) -> str | None:
+        """Cromwell's version, or None while Cromwell cannot be reached (service-info degrades)."""
+        if self._version is not None and self._version[0] > self._clock():
+            return self._version[1]
+        return await self._version_flight.run("version", self._load_version)
+
+    async def _load_version(self) -> str | None:
+        try:
+            version = await self._client.version()
+        except WesError as exc:
+            logger.warning("Cromwell version unavailable: %s", exc.msg)
+            return self._version[1] if self._version else None
+        self._version = (self._clock() + self._version_ttl, version)
+        return version
+
+    async def state_counts(self, owner: Owner) -> dict[str, int]:
+        cached = self._counts.get(owner)
+        if cached is not None and cached[0] > self._clock():
+            return cached[1]
+        return await self._counts_flight.run(owner, lambda: self._load_counts(owner))
+
+    async def _load_counts(self, owner: Owner) -> dict[str, int]:
+        base = [("includeSubworkflows", "false"), ("pageSize", "1"), ("page", "1")]
+        if owner is not None:
+            base.append(("label", f"{owner[0]}:{owner[1]}"))
+        answers = await asyncio.gather(
+            *(self._client.query([*base, ("status", status)]) for status in COUNTED_STATUSES)
+        )
+        counts = dict.fromkeys(State, 0)
+        for status, answer in zip(COUNTED_STATUSES, answers, strict=True):
+            counts[wes_state(status)] += int(answer.get("totalResultsCount", 0))
+        result = {state.value: count for state, count in counts.items()}
+        self._counts[owner] = (self._clock() + self._counts_ttl, result)
+        return result

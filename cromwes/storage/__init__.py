@@ -1,0 +1,1 @@
+"""Where attachments are staged and logs and run files are read: local disk, GCS or Azure Blob."""

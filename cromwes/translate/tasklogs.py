@@ -1,0 +1,130 @@
+"""Flatten Cromwell's calls (shards, attempts, sub-workflows) into WES TaskLogs with stable ids.
+
+A task is one element of a `calls` array that is not itself a sub-workflow: one (shard, attempt)
+of one call, found at any depth of `subWorkflowMetadata` (cromwell-api.md §2.4). A retried or
+preempted attempt stays a task of its own, so nothing Cromwell did is hidden.
+
+Task ids are built from the call path, not from Cromwell's `jobId`, which is absent for
+call-cached tasks and differs between backends (reference-service.md §10 item 20):
+
+    <call fqn>[:<shard>]@<attempt>                      a task of the root workflow
+    <sub-workflow call fqn>[:<shard>]~...~<task id>     a task inside sub-workflows
+
+Separators `:`, `@` and `~` never occur in WDL identifiers and are legal in a URL path segment.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from cromwes.cromwell.types import Call, Failure, Metadata
+from cromwes.models import TaskLog
+from cromwes.translate.times import rfc3339
+
+NOT_STARTED = "~"
+"""Sorts after every timestamp: tasks that have not started yet come last."""
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One task of a run: what its TaskLog and its log endpoints need, and no more.
+
+    Holding these few fields instead of Cromwell's call element keeps a cached 50,000-task run
+    small (cromwell-api.md §2.6.3: metadata of wide runs is megabytes).
+    """
+
+    id: str
+    name: str
+    call: str
+    """The fully qualified call name, or "" for a task inside a sub-workflow."""
+    shard: int
+    attempt: int
+    start_time: str | None
+    end_time: str | None
+    command: str | None
+    exit_code: int | None
+    stdout: str | None
+    """Cromwell's path of the task's stdout (a storage path, not a URL)."""
+    stderr: str | None
+    system_logs: tuple[str, ...]
+
+
+def flat_tasks(metadata: Metadata) -> list[Task]:
+    """Every task of the run, in a stable order: by start time, then by id.
+
+    Ordering by start keeps paging stable while a run grows, because tasks that start later are
+    appended (Cromwell's own array order is not guaranteed, cromwell-api.md §2.4).
+    """
+    tasks = list(_walk(metadata, id_prefix="", name_prefix=""))
+    tasks.sort(key=lambda task: (task.start_time or NOT_STARTED, task.id))
+    return tasks
+
+
+def _walk(metadata: Metadata, *, id_prefix: str, name_prefix: str) -> Iterator[Task]:
+    for fqn, elements in (metadata.get("calls") or {}).items():
+        for call in elements:
+            shard = call.get("shardIndex", -1)
+            step_id = fqn if shard < 0 else f"{fqn}:{shard}"
+            step_name = fqn if shard < 0 else f"{fqn}[{shard}]"
+            sub = call.get("subWorkflowMetadata")
+            if sub is not None:
+                yield from _walk(
+                    sub,
+                    id_prefix=f"{id_prefix}{step_id}~",
+                    name_prefix=f"{name_prefix}{step_name} / ",
+                )
+            elif "subWorkflowId" not in call:
+                yield Task(
+                    id=f"{id_prefix}{step_id}@{call.get('attempt', 1)}",
+                    name=f"{name_prefix}{step_name}",
+                    call="" if id_prefix else fqn,
+                    shard=shard,
+                    attempt=call.get("attempt", 1),
+                    start_time=rfc3339(call.get("start")),
+                    end_time=rfc3339(call.get("end")),
+                    command=call.get("commandLine"),
+                    exit_code=call.get("returnCode"),
+                    stdout=call.get("stdout") or None,
+                    stderr=call.get("stderr") or None,
+                    system_logs=tuple(_system_logs(call)),
+                )
+
+
+def task_log(task: Task, logs_url: str) -> TaskLog:
+    """The WES TaskLog of `task`; `logs_url` is the absolute URL of `/runs/{id}/logs/task`."""
+    url = f"{logs_url}/{quote(task.id, safe=':@~')}"
+    return TaskLog(
+        id=task.id,
+        name=task.name,
+        cmd=(task.command,) if task.command is not None else None,
+        start_time=task.start_time,
+        end_time=task.end_time,
+        stdout=f"{url}/stdout" if task.stdout else None,
+        stderr=f"{url}/stderr" if task.stderr else None,
+        exit_code=task.exit_code,
+        system_logs=task.system_logs,
+    )
+
+
+def _system_logs(call: Call) -> Iterator[str]:
+    yield f"executionStatus: {call.get('executionStatus', 'Unknown')}"
+    yield f"attempt: {call.get('attempt', 1)}"
+    if backend_status := call.get("backendStatus"):
+        yield f"backendStatus: {backend_status}"
+    if call.get("retryableFailure"):
+        yield "retryableFailure: true"
+    yield from failure_messages(call.get("failures") or [])
+
+
+def failure_messages(failures: list[Failure]) -> Iterator[str]:
+    """Every message of a Cromwell `failures` tree, depth first, without repeats."""
+    seen: set[str] = set()
+    stack: list[Any] = list(reversed(failures))
+    while stack:
+        failure = stack.pop()
+        message = failure.get("message")
+        if message and message not in seen:
+            seen.add(message)
+            yield message
+        stack.extend(reversed(failure.get("causedBy") or []))

@@ -1,0 +1,29 @@
+"""Cromwell timestamps as RFC 3339 UTC instants."""
+
+from datetime import UTC, datetime
+
+
+def rfc3339(cromwell_time: str | None) -> str | None:
+    """Cromwell's ISO-8601 time (`Z` or an offset such as `-04:00`) as RFC 3339 in UTC.
+
+    Milliseconds are kept when present; a value that does not parse is passed through unchanged
+    rather than lost, because a client can still show it.
+    """
+    if not cromwell_time:
+        return None
+    try:
+        instant = datetime.fromisoformat(cromwell_time)
+    except ValueError:
+        return cromwell_time
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    instant = instant.astimezone(UTC)
+    timespec = "milliseconds" if instant.microsecond else "seconds"
+    return instant.isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def cromwell_time(instant: datetime) -> str:
+    """A datetime as Cromwell's query parameters want it: ISO-8601 with an offset."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return instant.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,45 @@
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from cromwes.models import State
+from cromwes.translate.states import cromwell_statuses, wes_state
+
+EXPECTED = {
+    "On Hold": State.PAUSED,
+    "Submitted": State.QUEUED,
+    "Running": State.RUNNING,
+    "Aborting": State.CANCELING,
+    "Aborted": State.CANCELED,
+    "Succeeded": State.COMPLETE,
+    "Failed": State.EXECUTOR_ERROR,
+}
+
+
+def test_every_recorded_cromwell_status_has_a_state(recorded: Callable[[str], Any]) -> None:
+    statuses = recorded("status-mapping.json")["cromwell_statuses"]
+    assert set(statuses) == set(EXPECTED)
+
+
+@pytest.mark.parametrize(("status", "state"), list(EXPECTED.items()))
+def test_cromwell_status_maps_to_wes_state(status: str, state: State) -> None:
+    assert wes_state(status) is state
+    assert wes_state(status.upper()) is state
+
+
+@pytest.mark.parametrize("status", [None, "", "Paused", "Archived"])
+def test_unknown_status_is_unknown(status: str | None) -> None:
+    assert wes_state(status) is State.UNKNOWN
+
+
+def test_we_agree_with_cromwells_own_wes(recorded: Callable[[str], Any]) -> None:
+    builtin = recorded("status-mapping.json")["cromwell_builtin_wes_v80_plus"]
+    for status, state in EXPECTED.items():
+        assert builtin[status] == state.value
+
+
+def test_query_statuses_of_a_state_round_trip() -> None:
+    for status, state in EXPECTED.items():
+        assert status in cromwell_statuses(state)
+    assert cromwell_statuses(State.SYSTEM_ERROR) == ()
