@@ -55,8 +55,11 @@ def test_reference_service_variables_bind() -> None:
     assert settings.external_url == "https://wes.example.org"
     assert settings.cromwell.password == "p"
     first, second = settings.path_translations
-    assert (first.prefix, first.replacement, first.location) == ("^/data", "gs://bucket",
-                                                                 PathLocation.INPUTS)
+    assert (first.prefix, first.replacement, first.location) == (
+        "^/data",
+        "gs://bucket",
+        PathLocation.INPUTS,
+    )
     assert (second.prefix, second.location) == ("/out", PathLocation.ALL)
     assert settings.auth.method is AuthMethod.OAUTH
     assert settings.issuer == "https://issuer.example"
@@ -82,10 +85,15 @@ def test_spring_style_yaml_and_json_are_read(tmp_path: Path) -> None:
     config = tmp_path / "application.yml"
     config.write_text("wes:\n  blob-storage-client:\n    local:\n      staging-path: /tmp/up\n")
     spring = '{"wes": {"cromwell": {"default-workflow-options": {"backend": "Local"}}}}'
-    settings = load_settings(config, {"SPRING_APPLICATION_JSON": spring,
-                                      "SPRING_PROFILES_ACTIVE": "basic-auth",
-                                      "WES_AUTH_BASIC_AUTH_USERS_0_USERNAME": "u",
-                                      "WES_AUTH_BASIC_AUTH_USERS_0_PASSWORD": "p"})
+    settings = load_settings(
+        config,
+        {
+            "SPRING_APPLICATION_JSON": spring,
+            "SPRING_PROFILES_ACTIVE": "basic-auth",
+            "WES_AUTH_BASIC_AUTH_USERS_0_USERNAME": "u",
+            "WES_AUTH_BASIC_AUTH_USERS_0_PASSWORD": "p",
+        },
+    )
     assert settings.blob_storage_client.local.staging_path == "/tmp/up"
     assert settings.cromwell.default_workflow_options == {"backend": "Local"}
     assert settings.auth.method is AuthMethod.BASIC_AUTH

@@ -3,6 +3,7 @@
 from aiohttp import web
 from aiohttp_apigami import docs, querystring_schema, response_schema
 
+from cromwes.allowlist import AttachmentDigest, authorize_workflow
 from cromwes.api import schemas
 from cromwes.api.forms import received_submission
 from cromwes.api.params import owner, page_size, run_id_param
@@ -71,6 +72,11 @@ async def submit_run(request: web.Request) -> web.Response:
     ) as body:
         fields = schemas.RunWorkflowForm().load(body.fields)
         submission = WesSubmission(**fields, attachments=tuple(body.attachments))
+        authorize_workflow(
+            submission.workflow_url,
+            [AttachmentDigest(a.name, a.md5) for a in submission.attachments],
+            settings.workflows.authorizers,
+        )
         form = cromwell_submission(
             submission,
             prepared.submission_rules,

@@ -52,14 +52,14 @@ def test_cromwell_errors_map_to_wes_errors(
 
 def test_submit_refusal_carries_cromwells_reason(recorded: Callable[[str], Any]) -> None:
     entry = recorded("errors.json")["submit_bad_options"]
-    error = cromwell_error(400, json.dumps(entry["body"]), operation="submit",
-                           cromwell_url=URL)
+    error = cromwell_error(400, json.dumps(entry["body"]), operation="submit", cromwell_url=URL)
     assert "Unsupported key/value pair in WorkflowOptions" in error.msg
 
 
 def test_server_errors_name_the_cromwell_url() -> None:
-    error = cromwell_error(500, '{"status":"error","message":"boom"}', operation="query",
-                           cromwell_url=URL)
+    error = cromwell_error(
+        500, '{"status":"error","message":"boom"}', operation="query", cromwell_url=URL
+    )
     assert URL in error.msg
     assert "boom" in error.msg
 

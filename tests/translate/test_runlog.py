@@ -93,4 +93,3 @@ def test_request_shows_what_the_client_sent(recorded: Callable[[str], Any]) -> N
     assert request.tags == {"project": "demo"}
     assert request.workflow_engine_parameters["read_from_cache"] == "false"
     assert REQUEST_OPTION not in request.workflow_engine_parameters
-
