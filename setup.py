@@ -1,5 +1,7 @@
 """Packaging for cromwes, a GA4GH WES 1.1 gateway in front of Cromwell."""
 
+from pathlib import Path
+
 from setuptools import find_packages, setup
 
 TEST_REQUIRES = [
@@ -25,7 +27,7 @@ setup(
     name="cromwes",
     version="0.1.0",
     description="GA4GH Workflow Execution Service (WES 1.1) gateway for Cromwell",
-    long_description=open("README.md", encoding="utf-8").read(),
+    long_description=Path(__file__).with_name("README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.11",

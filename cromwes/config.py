@@ -125,7 +125,7 @@ def _spring_json(text: str) -> dict[str, Any]:
 def _normalise(document: dict[str, Any]) -> dict[str, Any]:
     """Snake-case the keys, fold a top-level `wes:` into the root, undo the reference's typos."""
     wes = document.pop("wes", None)
-    tree = _snake_keys(document)
+    tree: dict[str, Any] = _snake_keys(document)
     if isinstance(wes, dict):
         tree = _merge(tree, _snake_keys(wes))
     return tree

@@ -68,7 +68,7 @@ def test_reference_service_variables_bind() -> None:
     assert settings.service_info.workflow_type_versions == {"WDL": ("1.0",)}
     assert settings.service_info.tags == {"my-tag": "x"}
     assert settings.workflows.authorizers.url_allow_list.allowed_urls == ("https://.*",)
-    assert settings.blob_storage_client.gcp.signed_url_ttl == 3600
+    assert settings.blob_storage_client.gcp.signed_url_ttl == 3600.0
     assert settings.default_page_size == 50
 
 
@@ -77,7 +77,7 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
     config.write_text("cromwell:\n  url: http://from-file:1\n  timeout: 10s\nserver:\n  port: 1\n")
     settings = load_settings(config, {"SERVER_PORT": "2"})
     assert settings.cromwell.url == "http://from-file:1"
-    assert settings.cromwell.timeout == 10
+    assert settings.cromwell.timeout == 10.0
     assert settings.server.port == 2
 
 
@@ -122,7 +122,7 @@ def test_invalid_values_are_refused_naming_the_key(env: dict[str, str], key: str
 def test_unknown_yaml_key_is_refused(tmp_path: Path) -> None:
     config = tmp_path / "c.yaml"
     config.write_text("cromwell:\n  urll: http://x\n")
-    with pytest.raises(ConfigError, match="unknown setting.*urll"):
+    with pytest.raises(ConfigError, match=r"unknown setting.*urll"):
         load_settings(config, {})
 
 

@@ -11,7 +11,7 @@ RUN = "https://wes.example/ga4gh/wes/v1/runs/R"
 HIDDEN = frozenset({"workflow_url"})
 
 
-def build(metadata: dict[str, Any], *, inline_limit: int = 1000) -> Any:
+def build(metadata: Any, *, inline_limit: int = 1000) -> Any:
     return run_log(
         metadata,
         flat_tasks(metadata),

@@ -124,7 +124,7 @@ def test_options_precedence_defaults_then_file_then_engine_parameters() -> None:
 
 
 def test_bad_options_file_is_400() -> None:
-    with pytest.raises(InvalidRequest, match="options.json"):
+    with pytest.raises(InvalidRequest, match=r"options\.json"):
         submit(attachments=(wdl("hello.wdl"), wdl("options.json", b"[1]")))
 
 
