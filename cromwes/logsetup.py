@@ -3,7 +3,10 @@
 import json
 import logging
 import sys
+import warnings
 from datetime import UTC, datetime
+
+from aiohttp.web_exceptions import NotAppKeyWarning
 
 from cromwes.settings import LogFormat, ObservabilitySettings
 
@@ -35,3 +38,5 @@ def configure_logging(settings: ObservabilitySettings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
+    # aiohttp-apigami keeps its state under plain string keys; the warning is not ours to fix.
+    warnings.filterwarnings("ignore", category=NotAppKeyWarning, module="aiohttp_apigami")

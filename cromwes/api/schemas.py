@@ -67,9 +67,6 @@ class RunWorkflowForm(Schema):
     workflow_engine_parameters = StringMap(load_default=dict, allow_null_values=True)
     workflow_engine = fields.String(load_default=None)
     workflow_engine_version = fields.String(load_default=None)
-    workflow_attachment = fields.List(
-        fields.Raw(metadata={"type": "string", "format": "binary"}), load_default=list
-    )
 
 
 class PageQuery(Schema):

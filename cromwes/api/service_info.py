@@ -1,5 +1,7 @@
 """Handler of GET /service-info."""
 
+import logging
+
 from aiohttp import web
 from aiohttp_apigami import docs, response_schema
 
@@ -8,8 +10,11 @@ from cromwes.api.params import owner
 from cromwes.api.render import json_response
 from cromwes.appkeys import SERVICE_STATE, SETTINGS
 from cromwes.auth.base import principal_of
+from cromwes.errors import WesError
 from cromwes.settings import AuthMethod
 from cromwes.translate.service_info import service_info
+
+logger = logging.getLogger(__name__)
 
 
 @docs(
@@ -22,7 +27,11 @@ async def get_service_info(request: web.Request) -> web.Response:
     settings, state = request.app[SETTINGS], request.app[SERVICE_STATE]
     counts: dict[str, int] = {}
     if settings.auth.method is AuthMethod.NO_AUTH or principal_of(request).authenticated:
-        counts = await state.state_counts(owner(request))
+        try:
+            counts = await state.state_counts(owner(request))
+        except WesError as exc:
+            # service-info stays up while Cromwell is down (the reference answered 500).
+            logger.warning("state counts unavailable: %s", exc.msg)
     auth_url = settings.service_info.auth_instruction_url or (
         f"{settings.issuer}/.well-known/openid-configuration"
         if settings.auth.method in (AuthMethod.OAUTH, AuthMethod.PASSPORT)

@@ -1,0 +1,195 @@
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.api.conftest import EXAMPLES, MakeStack, Stack, hello_form
+
+
+async def submitted_to_cromwell(stack: Stack, run_id: str) -> dict[str, Any]:
+    async with stack.cromwell.get(f"/_emulator/workflows/{run_id}") as response:
+        assert response.status == 200, await response.text()
+        record: dict[str, Any] = await response.json()
+    return record
+
+
+async def test_submit_returns_the_cromwell_id_we_chose(stack: Stack) -> None:
+    run_id = await stack.wes.submit(hello_form())
+    assert run_id.count("-") == 4
+    submits = await stack.requests_to_cromwell("/api/workflows/v1")
+    form = next(entry["form"] for entry in submits if entry["method"] == "POST")
+    assert json.loads(form["requestedWorkflowId"]) == run_id
+    assert form["workflowType"] == "WDL"
+    assert "workflowTypeVersion" not in form, "Cromwell detects the version from the file"
+
+
+async def test_labels_options_and_inputs_reach_cromwell(stack: Stack) -> None:
+    form = hello_form(
+        tags={"project": "demo"},
+        params={"hello_world.name": "Ada"},
+        extra={"workflow_engine_parameters": json.dumps({"write_to_cache": True})},
+    )
+    run_id = await stack.wes.submit(form)
+    record = await submitted_to_cromwell(stack, run_id)
+    files = record["submitted"]
+    assert files["labels"] == {"project": "demo", "workflow_url": "hello-world.wdl"}
+    assert files["inputs"] == {"hello_world.name": "Ada"}
+    assert files["options"]["write_to_cache"] is True
+    assert files["options"]["read_from_cache"] is False
+
+
+async def test_json_and_urlencoded_bodies_are_accepted(stack: Stack) -> None:
+    body = {
+        "workflow_url": "https://raw.example.org/hello.wdl",
+        "workflow_type": "WDL",
+        "workflow_type_version": "1.0",
+        "workflow_params": {"hello_world.name": "json"},
+        "tags": {"client": "ai4gh"},
+    }
+    reply = await stack.wes.post("runs", json=body)
+    # The emulator only fetches loopback URLs, and Cromwell validates the URL at submit time.
+    assert reply.status == 400
+    assert "Cromwell refused the workflow" in reply.json["msg"]
+    fields = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in body.items()}
+    reply = await stack.wes.post("runs", data=fields)
+    assert reply.status == 400
+    assert "Cromwell refused the workflow" in reply.json["msg"]
+
+
+async def test_json_parts_with_any_content_type(stack: Stack) -> None:
+    form = aiohttp.FormData()
+    form.add_field("workflow_url", "hello-world.wdl")
+    form.add_field("workflow_type", "wdl")
+    form.add_field("workflow_type_version", "1.0")
+    form.add_field("workflow_params", '{"hello_world.name": "x"}', content_type="application/json")
+    form.add_field("tags", "{}", content_type="text/plain")
+    form.add_field("workflow_engine_parameters", "{}", content_type="application/octet-stream")
+    form.add_field(
+        "workflow_attachment",
+        (EXAMPLES / "hello-world.wdl").read_bytes(),
+        filename="hello-world.wdl",
+    )
+    await stack.wes.submit(form)
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        pytest.param({"workflow_type": "WDL", "workflow_type_version": "1.0"},
+                     "workflow_url", id="no-url"),
+        pytest.param({"workflow_url": "x.wdl", "workflow_type_version": "1.0"},
+                     "workflow_type", id="no-type"),
+        pytest.param({"workflow_url": "x.wdl", "workflow_type": "CWL",
+                      "workflow_type_version": "v1.0"}, "not supported", id="cwl"),
+        pytest.param({"workflow_url": "x.wdl", "workflow_type": "WDL",
+                      "workflow_type_version": "1.0"}, "no workflow_attachment", id="relative-alone"),
+        pytest.param({"workflow_url": "x.wdl", "workflow_type": "WDL",
+                      "workflow_type_version": "1.0", "workflow_params": "[1]"},
+                     "workflow_params", id="params-not-object"),
+        pytest.param({"workflow_url": "x.wdl", "workflow_type": "WDL",
+                      "workflow_type_version": "1.0", "tags": '{"a": {"b": 1}}'},
+                     "tags", id="nested-tag"),
+        pytest.param({"workflow_url": "x.wdl", "workflow_type": "WDL",
+                      "workflow_type_version": "1.0", "tags": "{not json"},
+                     "tags", id="tags-not-json"),
+    ],
+)
+async def test_bad_forms_are_400(stack: Stack, form: dict[str, str], message: str) -> None:
+    reply = await stack.wes.post("runs", data=form, expect=400)
+    assert message in reply.json["msg"]
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        pytest.param(b"", {}, id="empty"),
+        pytest.param(b"garbage", {"Content-Type": "text/plain"}, id="text"),
+        pytest.param(b"--x\r\nnope", {"Content-Type": "multipart/form-data"}, id="no-boundary"),
+        pytest.param(b"--b\r\ngarbage", {"Content-Type": "multipart/form-data; boundary=b"},
+                     id="garbled"),
+        pytest.param(b"[1, 2]", {"Content-Type": "application/json"}, id="json-array"),
+        pytest.param(b"{oops", {"Content-Type": "application/json"}, id="bad-json"),
+    ],
+)
+async def test_malformed_bodies_are_400_not_500(
+    stack: Stack, body: bytes, headers: dict[str, str]
+) -> None:
+    await stack.wes.post("runs", data=body, headers=headers, expect=400)
+
+
+@pytest.mark.parametrize(
+    "name", ["../evil.wdl", "/etc/passwd", "a/../../b.txt", "bad\x01name.txt"]
+)
+async def test_bad_attachment_names_are_400(stack: Stack, name: str) -> None:
+    reply = await stack.wes.post(
+        "runs", data=hello_form(attachments={name: b"x"}), expect=400
+    )
+    assert "workflow_attachment name" in reply.json["msg"]
+
+
+async def test_imports_are_zipped_with_their_paths(stack: Stack) -> None:
+    form = aiohttp.FormData()
+    for key, value in {"workflow_url": "main.wdl", "workflow_type": "WDL",
+                       "workflow_type_version": "1.0"}.items():
+        form.add_field(key, value)
+    for name in ("main.wdl", "lib/greet.wdl"):
+        content = (EXAMPLES / "subworkflow" / name).read_bytes()
+        form.add_field("workflow_attachment", content, filename=name)
+    run_id = await stack.wes.submit(form)
+    record = await submitted_to_cromwell(stack, run_id)
+    assert sorted(record["submitted"]["dependencies"]) == ["lib/greet.wdl", "main.wdl"]
+
+
+async def test_data_attachments_are_staged_and_inputs_point_at_them(
+    stack: Stack, tmp_path: Path
+) -> None:
+    form = hello_form(
+        attachments={"data/names.txt": b"Frank\n"}, params={"hello_world.name": "data/names.txt"}
+    )
+    run_id = await stack.wes.submit(form)
+    record = await submitted_to_cromwell(stack, run_id)
+    staged = Path(record["submitted"]["inputs"]["hello_world.name"])
+    assert staged == tmp_path / "uploads" / run_id / "data" / "names.txt"
+    assert staged.read_bytes() == b"Frank\n"
+    log = (await stack.wes.get(f"runs/{run_id}", expect=200)).json
+    assert log["request"]["workflow_params"] == {"hello_world.name": "data/names.txt"}
+
+
+async def test_staged_files_are_removed_when_cromwell_refuses(stack: Stack, tmp_path: Path) -> None:
+    form = hello_form(
+        attachments={"names.txt": b"Frank\n"},
+        extra={"workflow_engine_parameters": json.dumps({"backend": {"not": "allowed"}})},
+    )
+    reply = await stack.wes.post("runs", data=form, expect=400)
+    assert "Unsupported key/value pair" in reply.json["msg"]
+    assert not any((tmp_path / "uploads").rglob("*.txt"))
+
+
+async def test_oversize_attachment_is_413_and_leaves_nothing(
+    make_stack: MakeStack, tmp_path: Path
+) -> None:
+    stack = await make_stack(settings={"uploads": {"max_file_size": 1024,
+                                                   "max_request_size": 4096}})
+    form = hello_form(attachments={"small.txt": b"ok", "big.bin": b"x" * 2000})
+    reply = await stack.wes.post("runs", data=form, expect=413)
+    assert "1024" in reply.json["msg"]
+    assert not any(p.is_file() for p in (tmp_path / "uploads").rglob("*"))
+    total = hello_form(attachments={f"f{i}.txt": b"x" * 1000 for i in range(5)})
+    reply = await stack.wes.post("runs", data=total, expect=413)
+    assert "request" in reply.json["msg"]
+
+
+async def test_options_json_attachment_goes_to_options(stack: Stack) -> None:
+    options = json.dumps({"write_to_cache": False, "final_workflow_outputs_dir": "/out"}).encode()
+    run_id = await stack.wes.submit(hello_form(attachments={"options.json": options}))
+    record = await submitted_to_cromwell(stack, run_id)
+    assert record["submitted"]["options"]["final_workflow_outputs_dir"] == "/out"
+    assert "options.json" not in record["submitted"]["dependencies"]
+
+
+def zip_names(data: bytes) -> list[str]:
+    return sorted(zipfile.ZipFile(io.BytesIO(data)).namelist())
