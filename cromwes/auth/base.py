@@ -19,8 +19,8 @@ class Principal:
 
 
 ANONYMOUS = Principal(id=None, authenticated=False)
-PRINCIPAL = "cromwes.principal"
-"""Key of the request's principal in the request mapping (set by the auth middleware)."""
+PRINCIPAL = web.RequestKey("principal", Principal)
+"""The request's principal (set by the auth middleware)."""
 
 
 class Authenticator(Protocol):
