@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 AUDIENCE = "https://wes.example.org"
 JWKS_PATH = "/oauth/jwks"
+DISCOVERY_PATH = "/.well-known/openid-configuration"
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,12 @@ class Issuer:
     requests: Counter[str] = field(default_factory=Counter)
     discovery_issuer: str | None = None
     """The `issuer` the discovery document names; the issuer's own URL unless a test says."""
+    broken: bool = False
+    """Answer 500 to every request, as an issuer in trouble."""
 
     def app(self) -> web.Application:
         app = web.Application()
-        app.router.add_get("/.well-known/openid-configuration", self._discovery)
+        app.router.add_get(DISCOVERY_PATH, self._discovery)
         app.router.add_get(JWKS_PATH, self._jwks)
         return app
 
@@ -79,13 +82,21 @@ class Issuer:
     def jwks_requests(self) -> int:
         return self.requests[JWKS_PATH]
 
+    @property
+    def discovery_requests(self) -> int:
+        return self.requests[DISCOVERY_PATH]
+
     async def _discovery(self, request: web.Request) -> web.Response:
         self.requests[request.path] += 1
+        if self.broken:
+            raise web.HTTPInternalServerError()
         issuer = self.discovery_issuer or self.url
         return web.json_response({"issuer": issuer, "jwks_uri": self.jwks_uri})
 
     async def _jwks(self, request: web.Request) -> web.Response:
         self.requests[request.path] += 1
+        if self.broken:
+            raise web.HTTPInternalServerError()
         return web.json_response({"keys": [key.jwk for key in self.keys]})
 
     def claims(self, **changes: Any) -> dict[str, Any]:
@@ -102,12 +113,20 @@ class Issuer:
         claims.update(changes)
         return {name: value for name, value in claims.items() if value is not None}
 
-    def token(self, key: KeyPair, headers: dict[str, Any] | None = None, **changes: Any) -> str:
+    def token(
+        self,
+        key: KeyPair,
+        headers: dict[str, Any] | None = None,
+        *,
+        with_kid: bool = True,
+        **changes: Any,
+    ) -> str:
+        kid = {"kid": key.kid} if with_kid else {}
         return jwt.encode(
             self.claims(**changes),
             key.private_key,
             algorithm=key.algorithm,
-            headers={"kid": key.kid, **(headers or {})},
+            headers={**kid, **(headers or {})},
         )
 
 
