@@ -3,10 +3,13 @@ settings refused before the gateway may start."""
 
 import dataclasses
 import logging
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
+from cromwes.auth.select import authenticator_for
 from cromwes.config import ConfigError, load_settings
 from cromwes.config_checks import settings_problems
 from cromwes.settings import (
@@ -20,6 +23,7 @@ from cromwes.settings import (
 from tests.auth.conftest import Gateway, error_body, token_auth
 from tests.auth.issuer import Issuer, KeyPair
 
+PROJECT = Path(__file__).resolve().parents[2]
 SERVICE_INFO = "/ga4gh/wes/v1/service-info"
 PASSED_AUTH = "/ga4gh/wes/v1/runs/not-a-run/status"
 PUBLIC_WARNING = "NO_AUTH on 0.0.0.0: every client that reaches this address can submit"
@@ -130,3 +134,18 @@ def test_a_symmetric_algorithm_in_the_environment_is_refused() -> None:
         load_settings(
             None, {"WES_AUTH_METHOD": "OAUTH", "WES_AUTH_TOKEN_ISSUER_ALGORITHMS": "HS256"}
         )
+
+
+@pytest.mark.parametrize("name", ["oauth.yaml", "passport.yaml", "basic-auth.yaml"])
+async def test_the_auth_examples_in_config_load_and_build_their_authenticator(name: str) -> None:
+    settings = load_settings(PROJECT / "config" / name, {})
+    async with aiohttp.ClientSession() as session:
+        authenticator = authenticator_for(settings, session)
+    assert type(authenticator).__name__ == EXPECTED_AUTHENTICATORS[settings.auth.method]
+
+
+EXPECTED_AUTHENTICATORS = {
+    AuthMethod.OAUTH: "BearerAuthenticator",
+    AuthMethod.PASSPORT: "PassportAuthenticator",
+    AuthMethod.BASIC_AUTH: "BasicAuthenticator",
+}
