@@ -110,6 +110,11 @@ def _auth_problems(settings: Settings) -> list[str]:
             )
         if not auth.user_claim:
             problems.append("auth.user_claim: must name a claim")
+    if auth.per_user_runs and auth.method is AuthMethod.NO_AUTH:
+        problems.append(
+            "auth.per_user_runs: NO_AUTH does not identify callers, so there is no user to scope "
+            "runs to; choose BASIC_AUTH, OAUTH or PASSPORT"
+        )
     if auth.method is AuthMethod.BASIC_AUTH:
         if not auth.basic_auth.users:
             problems.append("auth.basic_auth.users: BASIC_AUTH needs at least one user")

@@ -65,6 +65,13 @@ def test_no_auth_binds_loopback_unless_told_otherwise() -> None:
     assert settings_problems(allowed) == []
 
 
+def test_per_user_runs_need_a_mode_that_identifies_callers() -> None:
+    settings = Settings(auth=AuthSettings(method=AuthMethod.NO_AUTH, per_user_runs=True))
+    assert any(
+        "auth.per_user_runs: NO_AUTH does not identify" in p for p in settings_problems(settings)
+    )
+
+
 async def test_anonymous_service_info_shows_no_counts(gateway: Gateway, issuer: Issuer) -> None:
     client = await gateway(token_auth(AuthMethod.OAUTH, issuer))
     response = await client.get(SERVICE_INFO)
