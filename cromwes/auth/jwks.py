@@ -52,6 +52,7 @@ class JwksKeys:
         self._session = session
         self._issuer = issuer.rstrip("/")
         self._jwks_uri = jwks_uri
+        self._discovered_uri: str | None = None
         self._algorithms = frozenset(algorithms)
         self._refresh_interval = refresh_interval
         self._max_age = max_age
@@ -97,9 +98,11 @@ class JwksKeys:
         self._fetching = True
         self._last_attempt = self._clock()
         try:
-            uri = self._jwks_uri or await self._discovered_jwks_uri()
+            uri = self._jwks_uri or self._discovered_uri or await self._discovered_jwks_uri()
             keys = jwks_signing_keys(await self._get_json(uri), self._algorithms)
         except (UpstreamError, ValueError) as exc:
+            # Ask the discovery document again next time: the issuer may have moved its keys.
+            self._discovered_uri = None
             self._last_error = exc.msg if isinstance(exc, UpstreamError) else str(exc)
             if self._keys is None:
                 raise UpstreamError(
@@ -109,7 +112,8 @@ class JwksKeys:
             return
         finally:
             self._fetching = False
-        self._jwks_uri = uri
+        if self._jwks_uri is None:
+            self._discovered_uri = uri
         self._keys = keys
         self._fetched_at = self._clock()
         logger.info(

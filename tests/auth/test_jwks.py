@@ -135,6 +135,7 @@ async def test_a_withdrawn_key_stops_verifying_once_the_set_is_older_than_max_ag
     await error_body(await client.get(PASSED_AUTH, headers=bearer(token)), 404)
     clock.advance(1)
     await error_body(await client.get(PASSED_AUTH, headers=bearer(token)), 401)
+    assert (issuer.discovery_requests, issuer.jwks_requests) == (1, 2)
 
 
 async def test_cached_keys_outlive_an_issuer_outage(
