@@ -83,7 +83,8 @@ class BearerAuthenticator:
             raise invalid_token("The token is not a well-formed JWT.") from exc
         algorithm = header.get("alg")
         if algorithm not in self._rules.algorithms:
-            raise invalid_token(f"The token's algorithm is not one of {_listed(self._rules)}.")
+            allowed = ", ".join(self._rules.algorithms)
+            raise invalid_token(f"The token's algorithm is not one of {allowed}.")
         key = await self._keys.signing_key(header.get("kid"))
         if key is None:
             raise invalid_token("The token is signed with a key the issuer does not publish.")
@@ -174,10 +175,6 @@ def _with_and_without_slash(urls: Iterable[str]) -> tuple[str, ...]:
     return tuple(
         sorted({form for url in urls for form in (url.rstrip("/"), url.rstrip("/") + "/")})
     )
-
-
-def _listed(rules: TokenRules) -> str:
-    return ", ".join(rules.algorithms)
 
 
 def _quotable(text: str) -> str:
