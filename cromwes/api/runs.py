@@ -71,6 +71,8 @@ async def submit_run(request: web.Request) -> web.Response:
         keep_in_memory=prepared.submission_rules.kept_in_memory,
     ) as body:
         fields = schemas.RunWorkflowForm().load(body.fields)
+        # The schema lists workflow_attachment for the API docs; the files arrive streamed.
+        fields.pop("workflow_attachment", None)
         submission = WesSubmission(**fields, attachments=tuple(body.attachments))
         authorize_workflow(
             submission.workflow_url,
