@@ -1,0 +1,1 @@
+"""A local stand-in for Cromwell: its REST API, real WDL runs through miniwdl, faults."""

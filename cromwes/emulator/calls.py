@@ -1,0 +1,125 @@
+"""Call elements in neutral form: one per (call, shard, attempt), as Cromwell's `calls` lists them.
+
+Three producers fill these in (a miniwdl run directory, a synthetic shape, a controlled workflow)
+and one renderer (`metadata.py`) turns them into Cromwell's JSON, so every producer yields the
+same recorded shape.
+"""
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+TERMINAL_CALL_STATUSES = frozenset({"Done", "Failed", "Aborted", "RetryableFailure", "Bypassed"})
+FAILED_CALL_STATUSES = frozenset({"Failed", "RetryableFailure"})
+
+SUBWORKFLOW_ID_NAMESPACE = uuid.UUID("6f1d7c36-6a44-4b5e-9a55-0c2b7d5a1f00")
+
+Failure = dict[str, Any]
+"""Cromwell's failure tree node: `{"message": str, "causedBy": [Failure, ...]}`."""
+
+
+def subworkflow_id(root_id: str, call_path: str) -> str:
+    """A sub-workflow's id, derived from its root and where its call sits: stable across reads
+    and restarts, so a sub-workflow keeps its record (Cromwell gives each one its own UUID)."""
+    return str(uuid.uuid5(SUBWORKFLOW_ID_NAMESPACE, f"{root_id}/{call_path}"))
+
+
+def failure(message: str, caused_by: Sequence[Failure] = ()) -> Failure:
+    return {"message": message, "causedBy": list(caused_by)}
+
+
+def job_failure_message(fqn: str, shard: int, attempt: int, return_code: int) -> str:
+    """Cromwell's text for a non-zero exit (metadata-failed.json, metadata-failed-with-shards)."""
+    index = "NA" if shard < 0 else str(shard)
+    return (
+        f"Job {fqn}:{index}:{attempt} exited with return code {return_code} which has not been "
+        "declared as a valid return code. See 'continueOnReturnCode' runtime attribute for more "
+        "details."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionEvent:
+    """One `executionEvents` entry."""
+
+    description: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class JobAttempt:
+    """One attempt of one shard of a task call."""
+
+    fqn: str
+    shard: int
+    attempt: int
+    status: str
+    """Cromwell's `executionStatus`: QueuedInCromwell, Running, Done, Failed, RetryableFailure,
+    Aborted."""
+    start: int
+    end: int | None = None
+    call_root: str = ""
+    stdout: str = ""
+    stderr: str = ""
+    command_line: str | None = None
+    job_id: str | None = None
+    return_code: int | None = None
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+    runtime_attributes: Mapping[str, str] = field(default_factory=dict)
+    failures: Sequence[Failure] = ()
+    events: Sequence[ExecutionEvent] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SubworkflowAttempt:
+    """One shard of a call to a sub-workflow; `workflow_id` is the sub-workflow's own record."""
+
+    fqn: str
+    shard: int
+    status: str
+    start: int
+    workflow_id: str
+    end: int | None = None
+    attempt: int = 1
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+    failures: Sequence[Failure] = ()
+    events: Sequence[ExecutionEvent] = ()
+
+
+CallElement = JobAttempt | SubworkflowAttempt
+
+
+def job_events(start: int, running: int, end: int) -> tuple[ExecutionEvent, ...]:
+    """The execution events a Local-backend job reports (metadata-succeeded.json), spread over
+    the times known: queued at `start`, running from `running`, finished at `end`."""
+    preparing = min(running, start + 1)
+    return (
+        ExecutionEvent("Pending", start, start),
+        ExecutionEvent("RequestingExecutionToken", start, preparing),
+        ExecutionEvent("WaitingForValueStore", preparing, preparing),
+        ExecutionEvent("PreparingJob", preparing, running),
+        ExecutionEvent("RunningJob", running, end),
+        ExecutionEvent("UpdatingJobStore", end, end),
+    )
+
+
+def subworkflow_events(start: int, end: int) -> tuple[ExecutionEvent, ...]:
+    """The events of a sub-workflow call (metadata-subworkflow-not-expanded.json)."""
+    return (
+        ExecutionEvent("SubWorkflowPendingState", start, start),
+        ExecutionEvent("WaitingForValueStore", start, start),
+        ExecutionEvent("SubWorkflowPreparingState", start, start),
+        ExecutionEvent("SubWorkflowRunningState", start, end),
+    )
+
+
+def workflow_failures(elements: Sequence[CallElement]) -> list[Failure]:
+    """Cromwell's workflow-level tree: "Workflow failed" caused by each failed job's failures."""
+    causes = [
+        cause for element in elements if element.status == "Failed" for cause in element.failures
+    ]
+    return [failure("Workflow failed", causes)]

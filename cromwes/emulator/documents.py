@@ -1,0 +1,165 @@
+"""Metadata documents for any workflow record, whatever produced its calls.
+
+An executed workflow's calls are read from its miniwdl run directory (in a worker thread); a
+synthetic or controlled workflow's calls are generated from its shape. Finished synthetic
+workflows never change, so their serialized bodies are kept in a small LRU: a 50,000-shard
+document is built once and then served from memory (Cromwell users cache terminal metadata for
+the same reason, cromwell-api.md §2.6.3).
+"""
+
+import asyncio
+import json
+from collections import OrderedDict
+from typing import Any
+
+from cromwes.emulator.calls import CallElement, SubworkflowAttempt, subworkflow_id
+from cromwes.emulator.metadata import Engine, KeyFilter, filter_document, workflow_document
+from cromwes.emulator.records import WorkflowRecord
+from cromwes.emulator.rundir import WorkflowRun, read_run
+from cromwes.emulator.store import WorkflowStore
+from cromwes.emulator.synthetic import elements_for, log_files, write_log_files
+from cromwes.emulator.timestamps import now_ms
+
+CacheKey = tuple[str, bool, tuple[str, ...], tuple[str, ...]]
+
+
+class Documents:
+    """Builds (and for finished synthetic workflows caches) metadata documents."""
+
+    def __init__(self, store: WorkflowStore, engine: Engine, cache_entries: int) -> None:
+        self._store = store
+        self._engine = engine
+        self._cache: OrderedDict[CacheKey, bytes] = OrderedDict()
+        self._cache_entries = cache_entries
+        self._logs_written: set[tuple[str, str]] = set()
+
+    def root_of(self, record: WorkflowRecord) -> WorkflowRecord:
+        return self._store.get(record.root_id) or record if record.root_id else record
+
+    def is_generated(self, record: WorkflowRecord) -> bool:
+        """Calls made up from a shape (synthetic or controlled) rather than read from a run."""
+        root = self.root_of(record)
+        return root.kind == "synthetic" or root.controlled
+
+    async def elements(self, record: WorkflowRecord) -> list[CallElement]:
+        if self.is_generated(record):
+            return await self._generated_elements(record)
+        run = await self.read_run(record)
+        return list(run.elements) if run is not None else []
+
+    async def read_run(self, record: WorkflowRecord) -> WorkflowRun | None:
+        """The run directory of an executed (sub-)workflow, read in a worker thread."""
+        root = self.root_of(record)
+        if record.workflow_root is None or record.shape is None or root.workflow_root is None:
+            return None
+        root_id, root_dir = root.id, root.workflow_root
+        return await asyncio.to_thread(
+            read_run,
+            record.workflow_root,
+            record.shape,
+            root_dir,
+            lambda relative: subworkflow_id(root_id, relative),
+        )
+
+    async def metadata_body(
+        self, record: WorkflowRecord, *, expand: bool, keys: KeyFilter
+    ) -> bytes:
+        key: CacheKey = (record.id, expand, keys.include, keys.exclude)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        cacheable = self.is_generated(record) and self._settled(record)
+        if self.is_generated(record):
+            document = await self._generated_document(record, expand=expand, keys=keys)
+            body = await asyncio.to_thread(_encode, document)
+        else:
+            document = filter_document(await self.document(record, expand=expand), keys)
+            body = _encode(document)
+        if cacheable and self._root_kind(record) == "synthetic":
+            self._cache[key] = body
+            while len(self._cache) > self._cache_entries:
+                self._cache.popitem(last=False)
+        return body
+
+    def forget(self, workflow_id: str) -> None:
+        """Drop cached bodies of a workflow that changed (labels are part of the document)."""
+        for key in [k for k in self._cache if k[0] == workflow_id]:
+            del self._cache[key]
+
+    async def document(self, record: WorkflowRecord, *, expand: bool) -> dict[str, Any]:
+        elements = await self.elements(record)
+        expanded: dict[str, dict[str, Any]] | None = None
+        if expand:
+            expanded = {}
+            for element in elements:
+                if isinstance(element, SubworkflowAttempt):
+                    child = self._store.get(element.workflow_id)
+                    if child is not None:
+                        expanded[element.workflow_id] = await self.document(child, expand=True)
+        return workflow_document(record, elements, self._engine, expanded=expanded)
+
+    async def _generated_document(
+        self, record: WorkflowRecord, *, expand: bool, keys: KeyFilter
+    ) -> dict[str, Any]:
+        await self._ensure_log_files(record)
+        now = now_ms()
+        shared = self._root_kind(record) == "synthetic"
+
+        def build(current: WorkflowRecord) -> dict[str, Any]:
+            elements = elements_for(
+                current, shared_logs=shared, calls_status=_calls_status(current), now=now
+            )
+            expanded = None
+            if expand and keys.keeps("subWorkflowId"):
+                expanded = {
+                    e.workflow_id: build(child)
+                    for e in elements
+                    if isinstance(e, SubworkflowAttempt)
+                    and (child := self._store.get(e.workflow_id)) is not None
+                }
+            return workflow_document(current, elements, self._engine, expanded=expanded)
+
+        document = await asyncio.to_thread(build, record)
+        return filter_document(document, keys)
+
+    async def _generated_elements(self, record: WorkflowRecord) -> list[CallElement]:
+        await self._ensure_log_files(record)
+        shared = self._root_kind(record) == "synthetic"
+        return await asyncio.to_thread(
+            elements_for,
+            record,
+            shared_logs=shared,
+            calls_status=_calls_status(record),
+            now=now_ms(),
+        )
+
+    async def _ensure_log_files(self, record: WorkflowRecord) -> None:
+        """Synthetic stdout/stderr files exist on disk like real ones, written when first named."""
+        marker = (record.id, record.status)
+        if marker in self._logs_written or record.start is None:
+            return
+        shared = self._root_kind(record) == "synthetic"
+
+        def write() -> None:
+            elements = elements_for(
+                record, shared_logs=shared, calls_status=_calls_status(record), now=now_ms()
+            )
+            write_log_files(log_files(elements))
+
+        await asyncio.to_thread(write)
+        self._logs_written.add(marker)
+
+    def _root_kind(self, record: WorkflowRecord) -> str:
+        return self.root_of(record).kind
+
+    def _settled(self, record: WorkflowRecord) -> bool:
+        return record.is_terminal and all(c.is_terminal for c in self._store.children(record.id))
+
+
+def _calls_status(record: WorkflowRecord) -> str:
+    return str(record.control.get("calls_status") or "Running")
+
+
+def _encode(document: dict[str, Any]) -> bytes:
+    return json.dumps(document).encode()

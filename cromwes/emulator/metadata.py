@@ -1,0 +1,314 @@
+"""Cromwell's metadata documents, and the `outputs`, `logs` and `labels` views cut from them.
+
+Shapes follow the recorded bodies in ../shared/cromwell: keys appear only once Cromwell would
+have written them (no `workflowName` before pickup, no `end` or `returnCode` while running, no
+`outputs` on a failed job), and every timestamp is ISO-8601 UTC with milliseconds.
+"""
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cromwes.emulator.calls import (
+    FAILED_CALL_STATUSES,
+    TERMINAL_CALL_STATUSES,
+    CallElement,
+    ExecutionEvent,
+    JobAttempt,
+    SubworkflowAttempt,
+)
+from cromwes.emulator.records import SubmittedFiles, WorkflowRecord
+from cromwes.emulator.timestamps import iso
+
+ALWAYS_KEPT = frozenset({"id", "calls"})
+ALWAYS_KEPT_IN_CALLS = frozenset({"attempt", "shardIndex"})
+CALL_CACHING_OFF = {"allowResultReuse": False, "effectiveCallCachingMode": "CallCachingOff"}
+
+
+@dataclass(frozen=True, slots=True)
+class KeyFilter:
+    """`includeKey` / `excludeKey`: prefixes of key names, applied at workflow and call level."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.include and not self.exclude
+
+    def keeps(self, key: str) -> bool:
+        if self.include and not any(key.startswith(p) for p in self.include):
+            return False
+        return not any(key.startswith(p) for p in self.exclude)
+
+
+@dataclass(frozen=True, slots=True)
+class Engine:
+    """What the document says about the server that ran the workflow."""
+
+    cromwell_id: str
+    version: str
+
+
+def workflow_document(
+    record: WorkflowRecord,
+    elements: Sequence[CallElement],
+    engine: Engine,
+    *,
+    expanded: Mapping[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The metadata of one workflow; `expanded` maps sub-workflow ids to their own documents for
+    `expandSubWorkflows=true` (Cromwell then replaces `subWorkflowId` by `subWorkflowMetadata`,
+    as in metadata-subworkflows-expanded-scatters.json)."""
+    picked_up = record.start is not None
+    doc: dict[str, Any] = {}
+    if picked_up and record.name is not None:
+        doc["workflowName"] = record.name
+    if record.is_root and picked_up:
+        doc["workflowProcessingEvents"] = processing_events(record, engine)
+        doc["actualWorkflowLanguageVersion"] = record.language_version or "draft-2"
+    if record.is_root:
+        doc["submittedFiles"] = submitted_files(record)
+    else:
+        doc["rootWorkflowId"] = record.root_id
+    doc["calls"] = calls_object(elements, expanded)
+    doc["outputs"] = dict(record.outputs or {})
+    if picked_up and record.workflow_root is not None:
+        doc["workflowRoot"] = record.workflow_root
+    if record.is_root and picked_up:
+        doc["actualWorkflowLanguage"] = "WDL"
+    doc["id"] = record.id
+    doc["inputs"] = dict(record.inputs)
+    if record.is_root:
+        doc["labels"] = dict(record.labels)
+        doc["submission"] = iso(record.submission)
+    else:
+        doc["parentWorkflowId"] = record.parent_id
+    doc["status"] = record.status
+    if record.failures:
+        doc["failures"] = record.failures
+    if record.end is not None:
+        doc["end"] = iso(record.end)
+    if record.start is not None:
+        doc["start"] = iso(record.start)
+    return doc
+
+
+def processing_events(record: WorkflowRecord, engine: Engine) -> list[dict[str, Any]]:
+    moments = [("PickedUp", record.start)]
+    if record.is_terminal:
+        moments.append(("Finished", record.end))
+    return [
+        {
+            "cromwellId": engine.cromwell_id,
+            "description": description,
+            "timestamp": iso(moment),
+            "cromwellVersion": engine.version,
+        }
+        for description, moment in moments
+        if moment is not None
+    ]
+
+
+def submitted_files(record: WorkflowRecord) -> dict[str, Any]:
+    """`submittedFiles`: JSON *strings*, as Cromwell stores them (cromwell-api.md §2.4)."""
+    files = record.files or synthetic_files(record)
+    result: dict[str, Any] = {"workflow": files.workflow or ""}
+    if files.workflow_type is not None:
+        result["workflowType"] = files.workflow_type
+    result["root"] = ""
+    if files.workflow_type_version is not None:
+        result["workflowTypeVersion"] = files.workflow_type_version
+    result["options"] = files.options
+    result["inputs"] = files.inputs
+    result["workflowUrl"] = files.workflow_url or ""
+    result["labels"] = files.labels
+    if files.imports:
+        result["imports"] = dict(files.imports)
+    return result
+
+
+def synthetic_files(record: WorkflowRecord) -> SubmittedFiles:
+    """What a synthetic workflow "was submitted with": a WDL outline of its shape."""
+    name = record.name or "synthetic"
+    lines = ["version 1.0", "", f"workflow {name} {{"]
+    for call in record.shape.calls if record.shape else ():
+        lines.append(f"  call {call.callee} as {call.alias}")
+    lines.append("}")
+    labels = {k: v for k, v in record.labels.items() if k != "cromwell-workflow-id"}
+    return SubmittedFiles(
+        workflow="\n".join(lines) + "\n",
+        workflow_url=None,
+        inputs="{}",
+        options="{\n\n}",
+        labels=json.dumps(labels),
+    )
+
+
+def calls_object(
+    elements: Iterable[CallElement], expanded: Mapping[str, dict[str, Any]] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    calls: dict[str, list[CallElement]] = {}
+    for element in elements:
+        calls.setdefault(element.fqn, []).append(element)
+    # Cromwell's array order is not guaranteed; shard then attempt is what a reader sorts by.
+    return {
+        fqn: [call_element(e, expanded) for e in sorted(group, key=lambda e: (e.shard, e.attempt))]
+        for fqn, group in calls.items()
+    }
+
+
+def call_element(
+    element: CallElement, expanded: Mapping[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    if isinstance(element, SubworkflowAttempt):
+        return _subworkflow_element(element, expanded)
+    return _job_element(element)
+
+
+def _job_element(job: JobAttempt) -> dict[str, Any]:
+    if job.status == "QueuedInCromwell":
+        # metadata-running-queued.json: nothing else is known yet.
+        return {
+            "executionStatus": job.status,
+            "shardIndex": job.shard,
+            "backend": "Local",
+            "attempt": job.attempt,
+            "start": iso(job.start),
+        }
+    terminal = job.status in TERMINAL_CALL_STATUSES and job.end is not None
+    element: dict[str, Any] = {}
+    if job.status in FAILED_CALL_STATUSES:
+        element["retryableFailure"] = job.status == "RetryableFailure"
+    element["executionStatus"] = job.status
+    element["stdout"] = job.stdout
+    element["backendStatus"] = _backend_status(job.status)
+    if job.command_line is not None:
+        element["commandLine"] = job.command_line
+    element["shardIndex"] = job.shard
+    if job.status == "Done":
+        element["outputs"] = dict(job.outputs)
+    element["runtimeAttributes"] = dict(job.runtime_attributes)
+    element["callCaching"] = dict(CALL_CACHING_OFF)
+    element["inputs"] = dict(job.inputs)
+    if terminal and job.return_code is not None:
+        element["returnCode"] = job.return_code
+    if job.failures and job.status in FAILED_CALL_STATUSES | {"Aborted"}:
+        element["failures"] = list(job.failures)
+    if job.job_id is not None:
+        element["jobId"] = job.job_id
+    element["backend"] = "Local"
+    if terminal and job.end is not None:
+        element["end"] = iso(job.end)
+    element["stderr"] = job.stderr
+    element["callRoot"] = job.call_root
+    element["attempt"] = job.attempt
+    if terminal:
+        element["executionEvents"] = _events(job.events)
+    element["start"] = iso(job.start)
+    return element
+
+
+def _subworkflow_element(
+    call: SubworkflowAttempt, expanded: Mapping[str, dict[str, Any]] | None
+) -> dict[str, Any]:
+    terminal = call.status in TERMINAL_CALL_STATUSES and call.end is not None
+    element: dict[str, Any] = {"executionStatus": call.status, "shardIndex": call.shard}
+    if call.status == "Done":
+        element["outputs"] = dict(call.outputs)
+    element["inputs"] = dict(call.inputs)
+    if call.failures:
+        element["failures"] = list(call.failures)
+    if terminal and call.end is not None:
+        element["end"] = iso(call.end)
+    element["attempt"] = call.attempt
+    if terminal:
+        element["executionEvents"] = _events(call.events)
+    element["start"] = iso(call.start)
+    if expanded is not None and call.workflow_id in expanded:
+        element["subWorkflowMetadata"] = expanded[call.workflow_id]
+    else:
+        element["subWorkflowId"] = call.workflow_id
+    return element
+
+
+def _backend_status(status: str) -> str:
+    # The Local backend reports its process state: Running, then Done once the process exited,
+    # whether or not the exit code was accepted (metadata-failed-with-shards.json).
+    return "Running" if status == "Running" else "Done" if status != "Aborted" else "Aborted"
+
+
+def _events(events: Sequence[ExecutionEvent]) -> list[dict[str, str]]:
+    return [
+        {"startTime": iso(e.start), "description": e.description, "endTime": iso(e.end)}
+        for e in events
+    ]
+
+
+def filter_document(document: dict[str, Any], keys: KeyFilter) -> dict[str, Any]:
+    """Apply `includeKey`/`excludeKey` at workflow level and inside each call element.
+
+    `id` and `calls` always stay, and so do `attempt`/`shardIndex` of every element that keeps
+    anything else; `excludeKey=calls` leaves `"calls": {}` (metadata-excludekey-calls.json). An
+    element with nothing left disappears, as Cromwell filters the metadata rows themselves.
+    """
+    if keys.empty:
+        return document
+    result: dict[str, Any] = {}
+    for key, value in document.items():
+        if key == "calls":
+            calls_excluded = any("calls".startswith(p) for p in keys.exclude)
+            result[key] = {} if calls_excluded else _filter_calls(value, keys)
+        elif key in ALWAYS_KEPT or keys.keeps(key):
+            result[key] = value
+    return result
+
+
+def _filter_calls(calls: dict[str, list[dict[str, Any]]], keys: KeyFilter) -> dict[str, Any]:
+    filtered: dict[str, list[dict[str, Any]]] = {}
+    for fqn, elements in calls.items():
+        kept = []
+        for element in elements:
+            fields = {}
+            for key, value in element.items():
+                if key == "subWorkflowMetadata":
+                    # Expansion replaced `subWorkflowId`, so it follows that key's fate.
+                    if keys.keeps("subWorkflowId"):
+                        fields[key] = filter_document(value, keys)
+                elif key in ALWAYS_KEPT_IN_CALLS or keys.keeps(key):
+                    fields[key] = value
+            if set(fields) - ALWAYS_KEPT_IN_CALLS:
+                kept.append(fields)
+        if kept:
+            filtered[fqn] = kept
+    return filtered
+
+
+def outputs_view(record: WorkflowRecord) -> dict[str, Any]:
+    """`GET /outputs` (outputs.json): workflow outputs, `{}` until there are any."""
+    return {"outputs": dict(record.outputs or {}), "id": record.id}
+
+
+def logs_view(workflow_id: str, elements: Sequence[CallElement]) -> dict[str, Any]:
+    """`GET /logs` (logs.json): stdout/stderr per job attempt; only `id` before any call has
+    logs (logs-no-calls-yet.json)."""
+    calls: dict[str, list[dict[str, Any]]] = {}
+    jobs = [e for e in elements if isinstance(e, JobAttempt) and e.status != "QueuedInCromwell"]
+    for job in sorted(jobs, key=lambda j: (j.fqn, j.shard, j.attempt)):
+        calls.setdefault(job.fqn, []).append(
+            {
+                "stderr": job.stderr,
+                "stdout": job.stdout,
+                "attempt": job.attempt,
+                "shardIndex": job.shard,
+            }
+        )
+    return {"calls": calls, "id": workflow_id} if calls else {"id": workflow_id}
+
+
+def labels_view(record: WorkflowRecord) -> dict[str, Any]:
+    return {"id": record.id, "labels": dict(record.labels)}
+
+
+DocumentBuilder = Callable[[WorkflowRecord], dict[str, Any]]

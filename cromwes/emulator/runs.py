@@ -1,0 +1,455 @@
+"""Executes submitted workflows: picks them up, runs each in a runner child, watches, aborts.
+
+Like Cromwell's workflow store and manager: at most `max_running_workflows` run at once, the
+others wait as `Submitted` in submission order; a workflow becomes eligible `pickup_delay`
+seconds after its submission. Pickup loads and typechecks the WDL and checks the inputs;
+anything wrong fails the workflow with "Workflow input processing failed" (Cromwell accepted it
+with 201 already). While a workflow runs, its run directory is read every `monitor_interval`
+seconds so its sub-workflows get records of their own (listed by query, with parent/root ids).
+
+Shutdown stops every child (SIGTERM, then SIGKILL of the process groups) and leaves the records
+`Running`; the next start runs such workflows again from scratch, as Cromwell resumes workflows
+after a restart (README: "State across restarts").
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from cromwes.emulator.calls import failure, workflow_failures
+from cromwes.emulator.config import EmulatorConfig
+from cromwes.emulator.documents import Documents
+from cromwes.emulator.records import WorkflowRecord
+from cromwes.emulator.rundir import ChildRun, WorkflowRun
+from cromwes.emulator.runner import EXIT_SUCCEEDED, EXIT_TERMINATED
+from cromwes.emulator.store import WorkflowStore
+from cromwes.emulator.timestamps import now_ms
+from cromwes.emulator.wdlsource import (
+    Fetch,
+    SubmissionSources,
+    WorkflowUnusable,
+    input_problems,
+    load_workflow,
+)
+
+logger = logging.getLogger(__name__)
+SHUTDOWN_GRACE = 5.0
+
+
+@dataclass(slots=True)
+class RunHandle:
+    """A runner child and the workflow it runs."""
+
+    record: WorkflowRecord
+    process: asyncio.subprocess.Process
+    result_path: Path
+    killer: asyncio.Task[None] | None = None
+    monitor: asyncio.Task[None] | None = None
+    aborting: bool = False
+
+
+@dataclass(slots=True)
+class Pending:
+    eligible_at: float
+    restart: bool = False
+
+
+@dataclass(slots=True)
+class RunStats:
+    started: int = 0
+    finished: int = 0
+    by_result: dict[str, int] = field(default_factory=dict)
+
+
+class RunManager:
+    """The execute-mode scheduler of one emulator."""
+
+    def __init__(
+        self, store: WorkflowStore, documents: Documents, config: EmulatorConfig, fetch: Fetch
+    ) -> None:
+        self._store = store
+        self._documents = documents
+        self._config = config
+        self._fetch = fetch
+        self._pending: dict[str, Pending] = {}
+        self._active: dict[str, asyncio.Task[None]] = {}
+        self._handles: dict[str, RunHandle] = {}
+        self._wake = asyncio.Event()
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.stats = RunStats()
+
+    # lifecycle
+
+    async def start(self) -> None:
+        await self._recover()
+        self._dispatcher = asyncio.create_task(self._dispatch(), name="emulator-dispatcher")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dispatcher
+        for handle in list(self._handles.values()):
+            _signal(handle.process, signal.SIGTERM)
+        if self._active:
+            _, late = await asyncio.wait(list(self._active.values()), timeout=SHUTDOWN_GRACE)
+            for handle in list(self._handles.values()):
+                await self._kill_everything(handle)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    # requests
+
+    def enqueue(self, record: WorkflowRecord, *, restart: bool = False) -> None:
+        delay = 0.0 if restart else self._config.pickup_delay
+        self._pending[record.id] = Pending(time.monotonic() + delay, restart)
+        self._wake.set()
+
+    def is_running(self, workflow_id: str) -> bool:
+        return workflow_id in self._handles
+
+    async def abort(self, record: WorkflowRecord) -> None:
+        """Abort a `Running` workflow: SIGTERM to its runner (miniwdl stops each task's process
+        group), SIGKILL to every group after `abort_grace`; `Aborted` once the runner is gone."""
+        handle = self._handles.get(record.id)
+        await self._store.set_status(record, "Aborting")
+        if handle is None:
+            return  # between pickup steps: `_run` sees `Aborting` and stops there
+        handle.aborting = True
+        _signal(handle.process, signal.SIGTERM)
+        handle.killer = asyncio.create_task(self._kill_after_grace(handle))
+
+    # dispatching
+
+    async def _dispatch(self) -> None:
+        while True:
+            self._wake.clear()
+            now = time.monotonic()
+            next_at: float | None = None
+            for workflow_id, pending in list(self._pending.items()):
+                if len(self._active) >= self._config.max_running_workflows:
+                    break
+                record = self._store.get(workflow_id)
+                expected = "Running" if pending.restart else "Submitted"
+                if record is None or record.status != expected:
+                    del self._pending[workflow_id]
+                    continue
+                if pending.eligible_at > now:
+                    next_at = min(next_at or pending.eligible_at, pending.eligible_at)
+                    continue
+                del self._pending[workflow_id]
+                self._active[workflow_id] = asyncio.create_task(
+                    self._run(record, pending.restart), name=f"run-{workflow_id}"
+                )
+            timeout = None if next_at is None else max(0.0, next_at - now)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def _run(self, record: WorkflowRecord, restart: bool) -> None:
+        try:
+            if await self._pick_up(record, restart):
+                await self._execute(record)
+        except Exception:
+            logger.exception("the run of workflow %s failed inside the emulator", record.id)
+            record.end = now_ms()
+            record.failures = [failure("Workflow failed", [failure("internal emulator error")])]
+            await self._store.set_status(record, "Failed")
+        finally:
+            self._active.pop(record.id, None)
+            self._handles.pop(record.id, None)
+            self._wake.set()
+
+    async def _pick_up(self, record: WorkflowRecord, restart: bool) -> bool:
+        """Load the WDL and check the inputs; False when the workflow failed or was aborted."""
+        assert record.files is not None
+        files = record.files
+        source_dir = self._config.submissions_dir / record.id / "src"
+        sources = SubmissionSources(
+            str(source_dir),
+            workflow=files.workflow,
+            workflow_url=files.workflow_url,
+            imports=files.imports,
+            fetch=self._fetch,
+        )
+        picked_up = record.start if restart and record.start is not None else now_ms()
+        inputs: dict[str, Any] = json.loads(files.inputs)
+        try:
+            loaded = await load_workflow(sources)
+            problems = input_problems(loaded.workflow, inputs)
+            if problems:
+                raise WorkflowUnusable(problems, loaded.language_version)
+        except WorkflowUnusable as unusable:
+            if record.status not in ("Submitted", "Running"):
+                await self._abort_settled(record)
+                return False
+            record.start, record.end = picked_up, now_ms()
+            record.language_version = unusable.language_version
+            record.failures = [failure("Workflow input processing failed", unusable.failures)]
+            await self._store.set_status(record, "Failed")
+            return False
+        if record.status not in ("Submitted", "Running"):
+            await self._abort_settled(record)  # aborted while loading
+            return False
+        root = self._config.executions_dir / loaded.workflow.name / record.id
+        record.name = loaded.workflow.name
+        record.shape = loaded.shape
+        record.language_version = loaded.language_version
+        record.start = picked_up
+        record.inputs = inputs
+        record.workflow_root = str(root)
+        if files.workflow is None:
+            fetched = sources.bundle.files.get(sources.main_uri)
+            record.files = replace(files, workflow=fetched)
+        await asyncio.to_thread(
+            _write_run_files,
+            self._config.submissions_dir / record.id,
+            root,
+            sources,
+            inputs,
+            restart,
+        )
+        await self._store.set_status(record, "Running")
+        return True
+
+    async def _abort_settled(self, record: WorkflowRecord) -> None:
+        if record.status == "Aborting":
+            record.end = now_ms()
+            await self._store.set_status(record, "Aborted")
+
+    async def _execute(self, record: WorkflowRecord) -> None:
+        folder = self._config.submissions_dir / record.id
+        result = folder / "result.json"
+        log = await asyncio.to_thread(open, folder / "runner.log", "ab")
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "cromwes.emulator.runner",
+                "--bundle",
+                str(folder / "sources.json"),
+                "--inputs",
+                str(folder / "inputs.json"),
+                "--run-dir",
+                str(record.workflow_root),
+                "--result",
+                str(result),
+                "--task-concurrency",
+                str(self._config.task_concurrency),
+                "--task-timeout",
+                str(self._config.task_timeout),
+                "--kill-grace",
+                str(min(self._config.abort_grace, 5.0)),
+                "--parent-pid",
+                str(os.getpid()),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+        finally:
+            await asyncio.to_thread(log.close)
+        handle = RunHandle(record, process, result)
+        self._handles[record.id] = handle
+        self.stats.started += 1
+        record.runner_pid = process.pid
+        await self._store.save(record)
+        if record.status == "Aborting":
+            await self.abort(record)
+        handle.monitor = asyncio.create_task(self._monitor(handle))
+        code = await process.wait()
+        handle.monitor.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await handle.monitor
+        if handle.killer is not None:
+            handle.killer.cancel()
+        if self._stopping:
+            return  # the record stays Running: the next start runs it again
+        await self._finish(handle, code)
+
+    async def _finish(self, handle: RunHandle, code: int) -> None:
+        record = handle.record
+        run = await self._documents.read_run(record)
+        if run is not None:
+            await self._register_children(record, run)
+        result = await asyncio.to_thread(_read_json, handle.result_path)
+        record.end = now_ms()
+        record.runner_pid = None
+        if (
+            handle.aborting
+            or record.status == "Aborting"
+            or code in (EXIT_TERMINATED, -signal.SIGTERM, -signal.SIGKILL)
+        ):
+            status = "Aborted"
+        elif code == EXIT_SUCCEEDED:
+            status = "Succeeded"
+            record.outputs = dict(result.get("outputs") or {})
+        else:
+            status = "Failed"
+            elements = list(run.elements) if run is not None else []
+            record.failures = workflow_failures(elements)
+            if not record.failures[0]["causedBy"]:
+                message = _error_message(result.get("error"))
+                record.failures = [failure("Workflow failed", [failure(message)])]
+        self.stats.finished += 1
+        self.stats.by_result[status] = self.stats.by_result.get(status, 0) + 1
+        await self._store.set_status(record, status)
+
+    async def _monitor(self, handle: RunHandle) -> None:
+        while True:
+            await asyncio.sleep(self._config.monitor_interval)  # a polling interval, not a wait
+            run = await self._documents.read_run(handle.record)
+            if run is not None:
+                await self._register_children(handle.record, run)
+
+    async def _register_children(self, parent: WorkflowRecord, run: WorkflowRun) -> None:
+        """Give every sub-workflow a record of its own, and keep its status current."""
+        for child in run.children:
+            record = self._store.get(child.workflow_id)
+            if record is None:
+                record = _child_record(self._store.new_seq(), parent, child)
+                await self._store.add(record)
+            else:
+                changed = _refresh_child(record, child)
+                if child.run.status != record.status:
+                    await self._store.set_status(record, child.run.status)
+                elif changed:
+                    await self._store.save(record)
+            await self._register_children(record, child.run)
+
+    # stopping processes
+
+    async def _kill_after_grace(self, handle: RunHandle) -> None:
+        await asyncio.sleep(self._config.abort_grace)  # the grace period itself
+        if handle.process.returncode is None:
+            await self._kill_everything(handle)
+
+    async def _kill_everything(self, handle: RunHandle) -> None:
+        # The runner's group, then each task's (tasks run in sessions of their own).
+        _kill_group(handle.process.pid)
+        if handle.record.workflow_root:
+            await asyncio.to_thread(kill_task_groups, handle.record.workflow_root)
+
+    async def _recover(self) -> None:
+        """After a restart: stop what an earlier emulator left running, finish aborts, and run
+        interrupted workflows again from scratch."""
+        for record in list(self._store.in_seq_order(roots_only=True)):
+            if record.kind != "submitted" or record.controlled:
+                continue
+            if record.status == "Submitted":
+                self.enqueue(record)
+            elif record.status in ("Running", "Aborting"):
+                await asyncio.to_thread(_kill_leftovers, record)
+                if record.status == "Aborting" or record.start is None:
+                    record.end = now_ms()
+                    await self._store.set_status(record, "Aborted")
+                else:
+                    self.enqueue(record, restart=True)
+
+
+def kill_task_groups(workflow_root: str) -> None:
+    """SIGKILL the process group named by every task `pid` file under a run directory, if that
+    process still works inside this run directory (so a reused pid is never hit)."""
+    for folder, _, files in os.walk(workflow_root):
+        if "pid" in files:
+            with contextlib.suppress(OSError, ValueError):
+                pid = int(Path(folder, "pid").read_text().strip())
+                cwd = os.readlink(f"/proc/{pid}/cwd")
+                if cwd.startswith(folder):
+                    _kill_group(pid)
+
+
+def _kill_leftovers(record: WorkflowRecord) -> None:
+    if record.runner_pid:
+        with contextlib.suppress(OSError):
+            command = Path(f"/proc/{record.runner_pid}/cmdline").read_bytes()
+            if b"cromwes.emulator.runner" in command and record.id.encode() in command:
+                _kill_group(record.runner_pid)
+    if record.workflow_root and os.path.isdir(record.workflow_root):
+        kill_task_groups(record.workflow_root)
+        os.replace(record.workflow_root, f"{record.workflow_root}.interrupted-{now_ms()}")
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _signal(process: asyncio.subprocess.Process, sig: signal.Signals) -> None:
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(sig)
+
+
+def _write_run_files(
+    folder: Path, root: Path, sources: SubmissionSources, inputs: dict[str, Any], restart: bool
+) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for path, text in sources.bundle.files.items():
+        if path.startswith(str(folder)):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).write_text(text, encoding="utf-8")
+    (folder / "sources.json").write_text(json.dumps(sources.bundle.to_json()), encoding="utf-8")
+    (folder / "inputs.json").write_text(json.dumps(inputs), encoding="utf-8")
+    (folder / "result.json").unlink(missing_ok=True)
+    root.mkdir(parents=True, exist_ok=True)
+
+
+def _child_record(seq: int, parent: WorkflowRecord, child: ChildRun) -> WorkflowRecord:
+    record = WorkflowRecord(
+        seq=seq,
+        id=child.workflow_id,
+        status=child.run.status,
+        submission=child.run.start or now_ms(),
+        kind="subworkflow",
+        start=child.run.start,
+        end=child.run.end,
+        name=child.shape.name,
+        parent_id=parent.id,
+        root_id=parent.root_id or parent.id,
+        shape=child.shape,
+        call_path=child.relative_path,
+        workflow_root=child.run.directory,
+    )
+    _refresh_child(record, child)
+    return record
+
+
+def _refresh_child(record: WorkflowRecord, child: ChildRun) -> bool:
+    before = (record.start, record.end, record.outputs, record.failures)
+    record.start = child.run.start
+    record.end = child.run.end
+    record.inputs = {f"{child.shape.name}.{k}": v for k, v in child.run.inputs.items()}
+    record.outputs = dict(child.run.outputs) if child.run.status == "Succeeded" else {}
+    record.failures = (
+        workflow_failures(child.run.elements) if child.run.status == "Failed" else None
+    )
+    return before != (record.start, record.end, record.outputs, record.failures)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _error_message(error: Any) -> str:
+    node = error if isinstance(error, dict) else None
+    message = "the workflow failed"
+    while node is not None:
+        message = str(node.get("message") or node.get("error") or message)
+        cause = node.get("cause")
+        node = cause if isinstance(cause, dict) else None
+    return message

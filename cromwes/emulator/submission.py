@@ -1,0 +1,350 @@
+"""Validate a `POST /api/workflows/v1` form the way Cromwell's `PartialWorkflowSources` does.
+
+Cromwell checks only the form and the JSON of inputs, options and labels at submit time; the
+WDL itself is judged later, after the 201 (cromwell-api.md §2.2). All problems are collected and
+reported in one 400, `Error(s): ` followed by one message per line.
+"""
+
+import io
+import json
+import posixpath
+import urllib.parse
+import uuid
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from cromwes.emulator.errors import BadRequest
+from cromwes.emulator.records import SubmittedFiles
+
+SINGLE_PARTS = frozenset(
+    {
+        "wdlSource",
+        "workflowSource",
+        "workflowUrl",
+        "workflowRoot",
+        "workflowType",
+        "workflowTypeVersion",
+        "workflowInputs",
+        "workflowOptions",
+        "labels",
+        "wdlDependencies",
+        "workflowDependencies",
+        "workflowOnHold",
+        "requestedWorkflowId",
+    }
+)
+INPUTS_AUX_PREFIX = "workflowInputs_"
+MAX_URL_LENGTH = 2000
+MAX_LABEL_LENGTH = 255
+MAX_DEPENDENCIES_BYTES = 200 * 1024 * 1024
+KNOWN_URL_SCHEMES = ("http", "https", "file", "ftp", "jar", "mailto", "jrt")
+"""Schemes java.net.URL accepts; anything else is Cromwell's "unknown protocol"."""
+WDL_SOURCE_WARNING = (
+    "The 'wdlSource' parameter name has been deprecated in favor of 'workflowSource'. "
+    "Support for 'wdlSource' will be removed from future versions of Cromwell. "
+    "Please switch to using 'workflowSource' in future submissions."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FormPart:
+    """One multipart part as received."""
+
+    name: str
+    data: bytes
+    filename: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A form that passed Cromwell's submit-time checks."""
+
+    files: SubmittedFiles
+    labels: dict[str, str]
+    requested_id: str | None
+    warnings: tuple[str, ...] = ()
+
+
+def parse_submission(parts: Sequence[FormPart], loopback_hosts: Sequence[str]) -> Submission:
+    """Check the form; raise `BadRequest` with every problem found."""
+    problems: list[str] = []
+    form: dict[str, FormPart] = {}
+    for part in parts:
+        if part.name in SINGLE_PARTS or part.name.startswith(INPUTS_AUX_PREFIX):
+            form[part.name] = part
+        else:
+            message = f"Unexpected body part name: {part.name}"
+            if message not in problems:
+                problems.append(message)
+
+    def text(name: str) -> str | None:
+        return form[name].text if name in form else None
+
+    workflow = _workflow_source(
+        text("wdlSource"), text("workflowSource"), text("workflowUrl"), problems
+    )
+    inputs = _merged_inputs(form, problems)
+    options = _options(text("workflowOptions"), problems)
+    labels = _labels(text("labels") or "{}", problems)
+    url = text("workflowUrl")
+    if url is not None:
+        problems += _url_problems(url, loopback_hosts)
+    on_hold = _boolean(text("workflowOnHold"), problems)
+    requested = _requested_id(text("requestedWorkflowId"), problems)
+    workflow_type = text("workflowType")
+    if workflow_type is not None and workflow_type.strip().upper() != "WDL":
+        problems.append(
+            f"Unsupported workflow type '{workflow_type}': Cromwell (since 80) and the emulator "
+            "run WDL only"
+        )
+    dependencies = form.get("workflowDependencies") or form.get("wdlDependencies")
+    imports, names = _dependencies(dependencies, problems) if dependencies else ({}, ())
+    if "wdlDependencies" in form and "workflowDependencies" in form:
+        problems.append("wdlDependencies and workflowDependencies can't both be supplied")
+    if problems:
+        raise BadRequest("Error(s): " + "\n".join(problems))
+    files = SubmittedFiles(
+        workflow=workflow,
+        workflow_url=url,
+        inputs=inputs,
+        options=options,
+        labels=text("labels") or "{}",
+        workflow_type=workflow_type,
+        workflow_type_version=text("workflowTypeVersion"),
+        imports=imports,
+        dependency_names=names,
+        on_hold=bool(on_hold),
+    )
+    warnings = (WDL_SOURCE_WARNING,) if "wdlSource" in form else ()
+    return Submission(files=files, labels=labels, requested_id=requested, warnings=warnings)
+
+
+def validate_labels(labels: Any) -> dict[str, str]:
+    """Labels from a JSON value (also the `PATCH .../labels` body); raise `BadRequest`."""
+    problems: list[str] = []
+    result = _label_values(labels, problems)
+    if problems:
+        raise BadRequest("\n".join(problems))
+    return result
+
+
+def pretty_options(options: Mapping[str, Any]) -> str:
+    """Options as Cromwell echoes them in `submittedFiles.options` (spray's pretty printer)."""
+    return "{\n\n}" if not options else json.dumps(options, indent=2)
+
+
+def _workflow_source(
+    wdl_source: str | None, workflow_source: str | None, url: str | None, problems: list[str]
+) -> str | None:
+    given = [
+        name
+        for name, value in (
+            ("wdlSource", wdl_source),
+            ("workflowSource", workflow_source),
+            ("workflowUrl", url),
+        )
+        if value is not None
+    ]
+    if not given:
+        problems.append("workflowSource or workflowUrl needs to be supplied")
+    elif len(given) == 3:
+        problems.append("wdlSource, workflowSource and workflowUrl all 3 can't be supplied")
+    elif len(given) == 2:
+        problems.append(f"{given[0]} and {given[1]} can't both be supplied")
+    return workflow_source if workflow_source is not None else wdl_source
+
+
+def _merged_inputs(form: Mapping[str, FormPart], problems: list[str]) -> str:
+    merged: dict[str, Any] = {}
+    documents: list[tuple[int, str]] = []
+    if "workflowInputs" in form:
+        documents.append((1, form["workflowInputs"].text))
+    for name, part in form.items():
+        if name.startswith(INPUTS_AUX_PREFIX):
+            suffix = name[len(INPUTS_AUX_PREFIX) :]
+            if not suffix.isdigit():
+                problems.append(f'For input string: "{suffix}"')
+                continue
+            documents.append((int(suffix), part.text))
+    for _, document in sorted(documents, key=lambda item: item[0]):
+        parsed = _json_or_yaml(document, problems)
+        if isinstance(parsed, list):
+            if len(parsed) != 1:
+                problems.append(
+                    "To submit more than one workflow at a time, use the batch endpoint."
+                )
+                continue
+            parsed = parsed[0]
+        if parsed is None:
+            continue
+        if not isinstance(parsed, dict):
+            problems.append(
+                "Submitted inputs couldn't be processed, please check for syntactical errors"
+            )
+            continue
+        merged.update(parsed)
+    return json.dumps(merged, separators=(",", ":"))
+
+
+def _json_or_yaml(text: str, problems: list[str]) -> Any:
+    # Cromwell parses inputs with a YAML parser, which reads JSON as well.
+    if not text.strip():
+        return {}
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exn:
+        problems.append(f"Input file is not valid yaml nor json: {exn}")
+        return None
+
+
+def _options(text: str | None, problems: list[str]) -> str:
+    """Cromwell's `WorkflowOptions.fromJsonObject`: a string, boolean or number value is fine
+    whatever the key; `default_runtime_attributes` may be an object; an encrypted value is an
+    object with `iv` and `ciphertext`; every other value is refused."""
+    if text is None or not text.strip():
+        return pretty_options({})
+    try:
+        options = json.loads(text)
+    except ValueError as exn:
+        problems.append(f"Invalid workflow options provided: {exn}")
+        return text
+    if not isinstance(options, dict):
+        problems.append(
+            f"Invalid workflow options provided: Expecting JSON object, got {_compact(options)}"
+        )
+        return text
+    unsupported = [
+        f"Unsupported key/value pair in WorkflowOptions: {key} -> {_compact(value)}"
+        for key, value in options.items()
+        if not _supported_option(key, value)
+    ]
+    if unsupported:
+        problems.append("Invalid workflow options provided: " + "\n".join(unsupported))
+    return pretty_options(options)
+
+
+def _supported_option(key: str, value: Any) -> bool:
+    if isinstance(value, str | bool | int | float):
+        return True
+    if isinstance(value, dict):
+        return key == "default_runtime_attributes" or {"iv", "ciphertext"} <= set(value)
+    return False
+
+
+def _labels(text: str, problems: list[str]) -> dict[str, str]:
+    try:
+        parsed = json.loads(text)
+    except ValueError as exn:
+        problems.append(f"Workflow contains invalid labels JSON: {exn}")
+        return {}
+    return _label_values(parsed, problems)
+
+
+def _label_values(parsed: Any, problems: list[str]) -> dict[str, str]:
+    """Cromwell's `Label.validateLabel` and its messages (labels are 1-255 character keys and
+    string values of at most 255 characters)."""
+    if not isinstance(parsed, dict):
+        problems.append(
+            'Invalid workflow labels JSON. Expected a JsObject of "labelKey": "labelValue" values.'
+        )
+        return {}
+    labels: dict[str, str] = {}
+    for key, value in parsed.items():
+        if not isinstance(value, str):
+            problems.append(
+                f"Invalid label {key}: {_compact(value)} : Labels must be strings. "
+                "A Label key must be non-empty."
+            )
+            continue
+        if not key:
+            problems.append("Invalid label: `` can't be empty")
+        for text in (key, value):
+            if len(text) > MAX_LABEL_LENGTH:
+                problems.append(
+                    f"Invalid label: `{text}` is {len(text)} characters. "
+                    f"The maximum is {MAX_LABEL_LENGTH}."
+                )
+        labels[key] = value
+    return labels
+
+
+def _url_problems(url: str, loopback_hosts: Sequence[str]) -> list[str]:
+    if len(url) > MAX_URL_LENGTH:
+        return [
+            f"Invalid workflow url: url has length {len(url)}, longer than the maximum allowed "
+            f"{MAX_URL_LENGTH} characters"
+        ]
+    parts = urllib.parse.urlsplit(url)
+    prefix = "Error while validating workflow url: "
+    if not parts.scheme:
+        return [f"{prefix}no protocol: {url}"]
+    if parts.scheme.lower() not in KNOWN_URL_SCHEMES:
+        return [f"{prefix}unknown protocol: {parts.scheme}"]
+    # The emulator never reaches outside this machine: unlike Cromwell it fetches only file://
+    # and http(s) on the loopback interface (README, "Differences on purpose").
+    if parts.scheme == "file" and not parts.netloc:
+        return []
+    if parts.scheme in ("http", "https") and (parts.hostname or "") in loopback_hosts:
+        return []
+    return [f"{prefix}the emulator only fetches file:// and loopback http(s):// URLs: {url}"]
+
+
+def _boolean(text: str | None, problems: list[str]) -> bool | None:
+    if text is None:
+        return None
+    if text.strip().lower() in ("true", "false"):
+        return text.strip().lower() == "true"
+    problems.append(f'For input string: "{text}"')
+    return None
+
+
+def _requested_id(text: str | None, problems: list[str]) -> str | None:
+    """The id is sent as a JSON string, quotes included; Cromwell strips every quote."""
+    if text is None:
+        return None
+    bare = text.replace('"', "").strip()
+    try:
+        if len(bare) == 36:
+            return str(uuid.UUID(bare))
+    except ValueError:
+        pass
+    problems.append(f"Invalid UUID string: {bare}")
+    return None
+
+
+def _dependencies(part: FormPart, problems: list[str]) -> tuple[dict[str, str], tuple[str, ...]]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(part.data))
+        members = archive.infolist()
+        if sum(m.file_size for m in members) > MAX_DEPENDENCIES_BYTES:
+            problems.append("workflowDependencies unpacks to more than 200 MiB")
+            return {}, ()
+        imports: dict[str, str] = {}
+        for member in members:
+            name = posixpath.normpath(member.filename.lstrip("/"))
+            if member.is_dir() or name.startswith(".."):
+                continue
+            try:
+                imports[name] = archive.read(member).decode("utf-8")
+            except UnicodeDecodeError:
+                continue  # not a text file: listed, but never an import
+        return imports, tuple(m.filename for m in members)
+    except zipfile.BadZipFile as exn:
+        problems.append(f"workflowDependencies is not a valid zip archive: {exn}")
+        return {}, ()
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))

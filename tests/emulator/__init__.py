@@ -1,0 +1,1 @@
+"""Tests of the Cromwell emulator (cromwes.emulator), over real sockets."""

@@ -1,0 +1,49 @@
+"""Fixtures of the emulator tests: an emulator app on an ephemeral port, and a client for it."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from pytest_aiohttp import AiohttpServer
+
+from cromwes.emulator.app import create_emulator_app
+from cromwes.emulator.config import EmulatorConfig
+
+Connect = Callable[..., Awaitable[aiohttp.ClientSession]]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "emulator"
+
+
+@pytest.fixture
+async def connect(aiohttp_server: AiohttpServer, data_dir: Path) -> AsyncIterator[Connect]:
+    """Start an emulator app (config fields as keyword arguments) over a real socket and return
+    a client session whose relative URLs go to it."""
+    sessions: list[aiohttp.ClientSession] = []
+
+    async def go(**config: Any) -> aiohttp.ClientSession:
+        config.setdefault("data_dir", data_dir)
+        server = await aiohttp_server(create_emulator_app(EmulatorConfig(**config)))
+        session = aiohttp.ClientSession(base_url=str(server.make_url("/")))
+        sessions.append(session)
+        return session
+
+    yield go
+    for session in sessions:
+        await session.close()
+
+
+@pytest.fixture
+async def controlled(connect: Connect) -> aiohttp.ClientSession:
+    """An emulator in controlled mode: workflows move only when a test says so."""
+    return await connect(mode="controlled")
+
+
+@pytest.fixture
+async def executing(connect: Connect) -> aiohttp.ClientSession:
+    """An emulator in execute mode (runs WDL through miniwdl)."""
+    return await connect()
