@@ -34,13 +34,13 @@ setup(
     packages=find_packages(include=["cromwes", "cromwes.*"]),
     package_data={"cromwes": ["py.typed"]},
     install_requires=[
-        "aiohttp>=3.10,<4",
+        "aiohttp>=3.13,<4",  # web.RequestKey
         "aiohttp-apigami>=0.9",
         "aiohttp-cors>=0.7",
         "marshmallow>=3.20,<4",
         "cattrs>=24.1",
         "pyyaml>=6",
-        "pyjwt[crypto]>=2.8",
+        "pyjwt[crypto]>=2.10",  # issuer as a container of accepted values
         "cryptography>=42",
         "bcrypt>=4",
         "google-cloud-storage>=3,<4",
@@ -48,6 +48,7 @@ setup(
         "prometheus-client>=0.20",
         "jsonpath-ng>=1.6",
         "orjson>=3.9",
+        "uuid6>=2024.1",  # cromwes.run_ids mints UUIDv7 run ids (uuid.uuid7 is Python 3.14+)
     ],
     extras_require={
         "emulator": EMULATOR_REQUIRES,

@@ -14,7 +14,7 @@ from aiohttp import web
 from cromwes.app import create_app
 from cromwes.config import ConfigError, load_settings, masked
 from cromwes.logsetup import configure_logging
-from cromwes.settings import AuthMethod, Settings
+from cromwes.settings import Settings
 
 logger = logging.getLogger("cromwes")
 
@@ -45,11 +45,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve(settings: Settings) -> int:
-    if settings.auth.method is AuthMethod.NO_AUTH and settings.server.public_no_auth:
-        logger.warning(
-            "NO_AUTH on %s: every client that reaches this address can submit and cancel runs",
-            settings.bind_address,
-        )
     web.run_app(
         create_app(settings),
         host=settings.bind_address,

@@ -1,5 +1,6 @@
 """create_app: the cromwes gateway as an aiohttp application (no I/O until it starts)."""
 
+import time
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -11,6 +12,7 @@ from cromwes.api.middlewares import auth_middleware, error_middleware, raise_inv
 from cromwes.api.routes import add_routes
 from cromwes.appkeys import (
     AUTHENTICATOR,
+    CLOCK,
     CROMWELL,
     HTTP_SESSION,
     PREPARED,
@@ -19,7 +21,7 @@ from cromwes.appkeys import (
     SETTINGS,
     STORAGE,
 )
-from cromwes.auth.none import NoAuthenticator
+from cromwes.auth.select import authenticator_for
 from cromwes.cromwell.client import CromwellClient
 from cromwes.prepared import prepare
 from cromwes.run_details import RunDetails
@@ -43,7 +45,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[PREPARED] = prepare(settings)
-    app[AUTHENTICATOR] = NoAuthenticator()
+    app[CLOCK] = time.monotonic
     app.cleanup_ctx.append(_cromwell)
     app.cleanup_ctx.append(_storage)
     add_routes(app)
@@ -61,13 +63,14 @@ def create_app(settings: Settings) -> web.Application:
 
 
 async def _cromwell(app: web.Application) -> AsyncIterator[None]:
-    """The application's one HTTP session, shared by the Cromwell client and the auth clients."""
+    """The application's one HTTP session, shared by the Cromwell client and the authenticator."""
     settings = app[SETTINGS]
     connector = aiohttp.TCPConnector(limit=settings.cromwell.max_concurrent_calls)
     async with aiohttp.ClientSession(connector=connector, raise_for_status=False) as session:
         client = CromwellClient(session, settings.cromwell)
         app[HTTP_SESSION] = session
         app[CROMWELL] = client
+        app[AUTHENTICATOR] = authenticator_for(settings, session, clock=app[CLOCK])
         app[RUN_DETAILS] = RunDetails(
             client,
             max_bytes=settings.cache.metadata_max_bytes,

@@ -1,5 +1,7 @@
 """Every piece of application state, as a typed `web.AppKey`; handlers reach them only here."""
 
+from collections.abc import Callable
+
 import aiohttp
 from aiohttp import web
 
@@ -19,3 +21,6 @@ SERVICE_STATE = web.AppKey("service_state", ServiceState)
 STORAGE = web.AppKey("storage", Storage)
 PREPARED = web.AppKey("prepared", Prepared)
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
+CLOCK: web.AppKey[Callable[[], float]] = web.AppKey("clock")
+"""The monotonic clock of time-based state (JWKS refetch limits); tests may set a fake one
+between `create_app` and startup."""

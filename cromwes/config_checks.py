@@ -3,11 +3,15 @@
 import re
 from urllib.parse import urlsplit
 
+from cromwes.auth.algorithms import ASYMMETRIC_ALGORITHMS, symmetric_or_unknown
+from cromwes.auth.keys import static_key
 from cromwes.settings import AuthMethod, Settings, StorageName
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 MD5_HEX = re.compile(r"^[0-9a-fA-F]{32}$")
 MIN_SECRET_LENGTH = 16
+MAX_LEEWAY = 300.0
+"""Clock skew tolerated on exp/nbf/iat; more would keep expired tokens alive for minutes."""
 
 
 def settings_problems(settings: Settings) -> list[str]:
@@ -84,11 +88,33 @@ def _auth_problems(settings: Settings) -> list[str]:
             problems.append(f"auth.token_issuer.issuer_uri: {settings.issuer!r} is not a URL")
         if issuer.jwk_set_uri is not None and not _is_http_url(issuer.jwk_set_uri):
             problems.append("auth.token_issuer.jwk_set_uri: not an http(s) URL")
-        weak = [a for a in issuer.algorithms if not a.startswith(("RS", "ES", "PS", "Ed"))]
-        if weak:
+        if refused := symmetric_or_unknown(issuer.algorithms):
             problems.append(
-                f"auth.token_issuer.algorithms: only asymmetric algorithms are allowed, not {weak}"
+                "auth.token_issuer.algorithms: only asymmetric algorithms "
+                f"({', '.join(sorted(ASYMMETRIC_ALGORITHMS))}) are allowed, not {refused}"
             )
+        if not issuer.algorithms:
+            problems.append("auth.token_issuer.algorithms: name at least one algorithm")
+        if issuer.rsa_public_key:
+            try:
+                static_key(issuer.rsa_public_key, issuer.algorithms)
+            except ValueError as exc:
+                problems.append(f"auth.token_issuer.rsa_public_key: {exc}")
+        if not 0 <= issuer.leeway <= MAX_LEEWAY:
+            problems.append(f"auth.token_issuer.leeway: must be between 0 and {MAX_LEEWAY} s")
+        if issuer.jwks_refresh_interval <= 0:
+            problems.append("auth.token_issuer.jwks_refresh_interval: must be positive")
+        if issuer.jwks_max_age < issuer.jwks_refresh_interval:
+            problems.append(
+                "auth.token_issuer.jwks_max_age: must not be below jwks_refresh_interval"
+            )
+        if not auth.user_claim:
+            problems.append("auth.user_claim: must name a claim")
+    if auth.per_user_runs and auth.method is AuthMethod.NO_AUTH:
+        problems.append(
+            "auth.per_user_runs: NO_AUTH does not identify callers, so there is no user to scope "
+            "runs to; choose BASIC_AUTH, OAUTH or PASSPORT"
+        )
     if auth.method is AuthMethod.BASIC_AUTH:
         if not auth.basic_auth.users:
             problems.append("auth.basic_auth.users: BASIC_AUTH needs at least one user")

@@ -216,6 +216,8 @@ class TokenIssuerSettings:
     leeway: Duration = Duration(30.0)
     jwks_refresh_interval: Duration = Duration(60.0)
     """An unknown `kid` triggers at most one JWKS fetch per interval."""
+    jwks_max_age: Duration = Duration(3600.0)
+    """The JWKS is fetched again when older than this, so withdrawn keys stop verifying."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
