@@ -90,6 +90,8 @@ def masked(settings: Settings) -> dict[str, Any]:
             return {key: unstructure(value) for key, value in node.items()}
         if isinstance(node, tuple):
             return [unstructure(item) for item in node]
+        if isinstance(node, StrEnum):
+            return node.value
         return node
 
     tree = unstructure(settings)

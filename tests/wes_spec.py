@@ -36,7 +36,9 @@ def _declared(document: dict[str, Any], method: str, path: str, status: int) -> 
     return False
 
 
-def assert_matches_spec(method: str, path: str, status: int, body: bytes, content_type: str) -> None:
+def assert_matches_spec(
+    method: str, path: str, status: int, body: bytes, content_type: str
+) -> None:
     """Validate one response; errors of undeclared codes (extensions) must still be ErrorResponse."""
     openapi, document = _spec()
     if status >= 400:

@@ -8,13 +8,16 @@ accepts the run, whatever was staged is removed again.
 
 import hashlib
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 import aiohttp
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from cromwes.errors import InvalidRequest, PayloadTooLarge
 from cromwes.settings import UploadSettings
@@ -129,7 +132,7 @@ async def _multipart(
                     received.staged.append(attachment.location)
             elif part.name:
                 received.fields[part.name] = await _text_field(part, budget)
-    except (ValueError, AssertionError, aiohttp.ClientPayloadError) as exc:
+    except (ValueError, AssertionError, aiohttp.ClientPayloadError, HttpProcessingError) as exc:
         # aiohttp raises these for a missing boundary or a garbled body (conformance.md §1).
         raise InvalidRequest(f"The multipart body is malformed: {exc}") from exc
 
@@ -152,7 +155,7 @@ async def _attachment(
     budget: _Budget,
     keep_in_memory: Callable[[str], bool],
 ) -> Attachment:
-    name = attachment_name(part.filename)
+    name = attachment_name(_file_name(part))
     md5 = hashlib.md5(usedforsecurity=False)
     size = 0
 
@@ -169,3 +172,18 @@ async def _attachment(
         return Attachment(name=name, size=size, md5=md5.hexdigest(), content=content)
     location = await storage.stage(folder, name, chunks())
     return Attachment(name=name, size=size, md5=md5.hexdigest(), location=location)
+
+
+_FILENAME = re.compile(r';\s*filename\s*=\s*"((?:[^"\\]|\\.)*)"', re.IGNORECASE)
+
+
+def _file_name(part: BodyPartReader) -> str | None:
+    """The part's file name as the client wrote it, percent-decoded.
+
+    aiohttp's parsed `filename` drops a leading `/`, which would let an absolute name pass
+    unnoticed, so the raw header is read; aiohttp and browsers percent-encode names
+    (`lib%2Fx.wdl`), so the name is decoded before it is checked.
+    """
+    raw = _FILENAME.search(part.headers.get("Content-Disposition", ""))
+    name = raw.group(1).replace('\\"', '"') if raw else part.filename
+    return unquote(name) if name is not None else None

@@ -36,4 +36,4 @@ class Authenticator(Protocol):
 
 
 def principal_of(request: web.Request) -> Principal:
-    return request.get(PRINCIPAL, ANONYMOUS)
+    return request[PRINCIPAL] if PRINCIPAL in request else ANONYMOUS

@@ -43,10 +43,10 @@ class CromwellClient:
         self._session = session
         self._settings = settings
         self.url = settings.url.rstrip("/")
-        self._auth = (
-            aiohttp.BasicAuth(settings.username, settings.password)
+        self._auth_header = (
+            {"Authorization": aiohttp.encode_basic_auth(settings.username, settings.password)}
             if settings.username is not None and settings.password is not None
-            else None
+            else {}
         )
         self._slots = asyncio.Semaphore(settings.max_concurrent_calls)
         self._observe = observe
@@ -233,9 +233,8 @@ class CromwellClient:
             self.url + path,
             params=list(params) if params else None,
             data=data,
-            auth=self._auth,
             timeout=client_timeout or self._timeout,
-            headers=self._headers(),
+            headers={**self._headers(), **self._auth_header},
         ) as response:
             return response.status, await response.read()
 

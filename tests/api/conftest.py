@@ -3,7 +3,7 @@
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,7 +113,9 @@ MakeStack = Callable[..., Awaitable[Stack]]
 def merged(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
     tree = dict(base)
     for key, value in overlay.items():
-        tree[key] = merged(tree[key], value) if isinstance(value, Mapping) and key in tree else value
+        tree[key] = (
+            merged(tree[key], value) if isinstance(value, Mapping) and key in tree else value
+        )
     return tree
 
 
@@ -145,7 +147,7 @@ async def make_stack(
         )
         gateway_settings = settings_from_tree(tree)
         wes_client = await aiohttp_client(create_app(gateway_settings))
-        cromwell_client = await aiohttp_client(cromwell_server)
+        cromwell_client: TestClient[Any, Any] = await aiohttp_client(cromwell_server)
         return Stack(Wes(wes_client), cromwell_client, gateway_settings, data_dir)
 
     return make
@@ -188,9 +190,3 @@ def hello_form(
     for name, content in files.items():
         form.add_field("workflow_attachment", content, filename=name)
     return form
-
-
-@pytest.fixture
-async def submitted(stack: Stack) -> AsyncIterator[str]:
-    """The id of one controlled run, still QUEUED."""
-    yield await stack.wes.submit(hello_form())

@@ -1,3 +1,4 @@
+import asyncio
 import io
 import json
 import zipfile
@@ -79,23 +80,52 @@ async def test_json_parts_with_any_content_type(stack: Stack) -> None:
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        pytest.param({"workflow_type": "WDL", "workflow_type_version": "1.0"},
-                     "workflow_url", id="no-url"),
-        pytest.param({"workflow_url": "x.wdl", "workflow_type_version": "1.0"},
-                     "workflow_type", id="no-type"),
-        pytest.param({"workflow_url": "x.wdl", "workflow_type": "CWL",
-                      "workflow_type_version": "v1.0"}, "not supported", id="cwl"),
-        pytest.param({"workflow_url": "x.wdl", "workflow_type": "WDL",
-                      "workflow_type_version": "1.0"}, "no workflow_attachment", id="relative-alone"),
-        pytest.param({"workflow_url": "x.wdl", "workflow_type": "WDL",
-                      "workflow_type_version": "1.0", "workflow_params": "[1]"},
-                     "workflow_params", id="params-not-object"),
-        pytest.param({"workflow_url": "x.wdl", "workflow_type": "WDL",
-                      "workflow_type_version": "1.0", "tags": '{"a": {"b": 1}}'},
-                     "tags", id="nested-tag"),
-        pytest.param({"workflow_url": "x.wdl", "workflow_type": "WDL",
-                      "workflow_type_version": "1.0", "tags": "{not json"},
-                     "tags", id="tags-not-json"),
+        pytest.param(
+            {"workflow_type": "WDL", "workflow_type_version": "1.0"}, "workflow_url", id="no-url"
+        ),
+        pytest.param(
+            {"workflow_url": "x.wdl", "workflow_type_version": "1.0"}, "workflow_type", id="no-type"
+        ),
+        pytest.param(
+            {"workflow_url": "x.wdl", "workflow_type": "CWL", "workflow_type_version": "v1.0"},
+            "not supported",
+            id="cwl",
+        ),
+        pytest.param(
+            {"workflow_url": "x.wdl", "workflow_type": "WDL", "workflow_type_version": "1.0"},
+            "no workflow_attachment",
+            id="relative-alone",
+        ),
+        pytest.param(
+            {
+                "workflow_url": "x.wdl",
+                "workflow_type": "WDL",
+                "workflow_type_version": "1.0",
+                "workflow_params": "[1]",
+            },
+            "workflow_params",
+            id="params-not-object",
+        ),
+        pytest.param(
+            {
+                "workflow_url": "x.wdl",
+                "workflow_type": "WDL",
+                "workflow_type_version": "1.0",
+                "tags": '{"a": {"b": 1}}',
+            },
+            "tags",
+            id="nested-tag",
+        ),
+        pytest.param(
+            {
+                "workflow_url": "x.wdl",
+                "workflow_type": "WDL",
+                "workflow_type_version": "1.0",
+                "tags": "{not json",
+            },
+            "tags",
+            id="tags-not-json",
+        ),
     ],
 )
 async def test_bad_forms_are_400(stack: Stack, form: dict[str, str], message: str) -> None:
@@ -109,8 +139,9 @@ async def test_bad_forms_are_400(stack: Stack, form: dict[str, str], message: st
         pytest.param(b"", {}, id="empty"),
         pytest.param(b"garbage", {"Content-Type": "text/plain"}, id="text"),
         pytest.param(b"--x\r\nnope", {"Content-Type": "multipart/form-data"}, id="no-boundary"),
-        pytest.param(b"--b\r\ngarbage", {"Content-Type": "multipart/form-data; boundary=b"},
-                     id="garbled"),
+        pytest.param(
+            b"--b\r\ngarbage", {"Content-Type": "multipart/form-data; boundary=b"}, id="garbled"
+        ),
         pytest.param(b"[1, 2]", {"Content-Type": "application/json"}, id="json-array"),
         pytest.param(b"{oops", {"Content-Type": "application/json"}, id="bad-json"),
     ],
@@ -122,19 +153,36 @@ async def test_malformed_bodies_are_400_not_500(
 
 
 @pytest.mark.parametrize(
-    "name", ["../evil.wdl", "/etc/passwd", "a/../../b.txt", "bad\x01name.txt"]
+    "name", [b"../evil.wdl", b"/etc/passwd", b"a/../../b.txt", b"bad\x01name.txt", b"..%2Fx"]
 )
-async def test_bad_attachment_names_are_400(stack: Stack, name: str) -> None:
-    reply = await stack.wes.post(
-        "runs", data=hello_form(attachments={name: b"x"}), expect=400
+async def test_bad_attachment_names_are_400(stack: Stack, name: bytes) -> None:
+    wdl = (EXAMPLES / "hello-world.wdl").read_bytes()
+    parts = [
+        (b'name="workflow_url"', b"hello-world.wdl"),
+        (b'name="workflow_type"', b"WDL"),
+        (b'name="workflow_type_version"', b"1.0"),
+        (b'name="workflow_attachment"; filename="hello-world.wdl"', wdl),
+        (b'name="workflow_attachment"; filename="' + name + b'"', b"x"),
+    ]
+    body = (
+        b"".join(
+            b"--B\r\nContent-Disposition: form-data; " + disposition + b"\r\n\r\n" + value + b"\r\n"
+            for disposition, value in parts
+        )
+        + b"--B--\r\n"
     )
-    assert "workflow_attachment name" in reply.json["msg"]
+    headers = {"Content-Type": "multipart/form-data; boundary=B"}
+    reply = await stack.wes.post("runs", data=body, headers=headers, expect=400)
+    assert "workflow_attachment name" in reply.json["msg"] or "malformed" in reply.json["msg"]
 
 
 async def test_imports_are_zipped_with_their_paths(stack: Stack) -> None:
     form = aiohttp.FormData()
-    for key, value in {"workflow_url": "main.wdl", "workflow_type": "WDL",
-                       "workflow_type_version": "1.0"}.items():
+    for key, value in {
+        "workflow_url": "main.wdl",
+        "workflow_type": "WDL",
+        "workflow_type_version": "1.0",
+    }.items():
         form.add_field(key, value)
     for name in ("main.wdl", "lib/greet.wdl"):
         content = (EXAMPLES / "subworkflow" / name).read_bytes()
@@ -154,16 +202,14 @@ async def test_data_attachments_are_staged_and_inputs_point_at_them(
     record = await submitted_to_cromwell(stack, run_id)
     staged = Path(record["submitted"]["inputs"]["hello_world.name"])
     assert staged == tmp_path / "uploads" / run_id / "data" / "names.txt"
-    assert staged.read_bytes() == b"Frank\n"
+    assert await asyncio.to_thread(staged.read_bytes) == b"Frank\n"
     log = (await stack.wes.get(f"runs/{run_id}", expect=200)).json
     assert log["request"]["workflow_params"] == {"hello_world.name": "data/names.txt"}
 
 
 async def test_staged_files_are_removed_when_cromwell_refuses(stack: Stack, tmp_path: Path) -> None:
-    form = hello_form(
-        attachments={"names.txt": b"Frank\n"},
-        extra={"workflow_engine_parameters": json.dumps({"backend": {"not": "allowed"}})},
-    )
+    options = json.dumps({"backend": {"not": "allowed"}}).encode()
+    form = hello_form(attachments={"names.txt": b"Frank\n", "options.json": options})
     reply = await stack.wes.post("runs", data=form, expect=400)
     assert "Unsupported key/value pair" in reply.json["msg"]
     assert not any((tmp_path / "uploads").rglob("*.txt"))
@@ -172,8 +218,9 @@ async def test_staged_files_are_removed_when_cromwell_refuses(stack: Stack, tmp_
 async def test_oversize_attachment_is_413_and_leaves_nothing(
     make_stack: MakeStack, tmp_path: Path
 ) -> None:
-    stack = await make_stack(settings={"uploads": {"max_file_size": 1024,
-                                                   "max_request_size": 4096}})
+    stack = await make_stack(
+        settings={"uploads": {"max_file_size": 1024, "max_request_size": 4096}}
+    )
     form = hello_form(attachments={"small.txt": b"ok", "big.bin": b"x" * 2000})
     reply = await stack.wes.post("runs", data=form, expect=413)
     assert "1024" in reply.json["msg"]
