@@ -39,7 +39,7 @@ def _declared(document: dict[str, Any], method: str, path: str, status: int) -> 
 def assert_matches_spec(
     method: str, path: str, status: int, body: bytes, content_type: str
 ) -> None:
-    """Validate one response; errors of undeclared codes (extensions) must still be ErrorResponse."""
+    """Validate one response; an error with an undeclared code must still be an ErrorResponse."""
     openapi, document = _spec()
     if status >= 400:
         assert content_type == "application/json", f"{status} answered as {content_type}"

@@ -36,4 +36,5 @@ class Authenticator(Protocol):
 
 
 def principal_of(request: web.Request) -> Principal:
-    return request[PRINCIPAL] if PRINCIPAL in request else ANONYMOUS
+    principal: Principal = request.get(PRINCIPAL, ANONYMOUS)
+    return principal
