@@ -48,6 +48,6 @@ def assert_matches_spec(
         assert error.get("status_code") == status, error
     if not _declared(document, method, path, status):
         return
-    request = MockRequest("http://testserver", method.lower(), path)
+    request = MockRequest("http://testserver", method.lower(), path.rstrip("/"))
     response = MockResponse(body, status_code=status, content_type=content_type)
     openapi.validate_response(request, response)
