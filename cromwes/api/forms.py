@@ -124,9 +124,8 @@ async def _multipart(
             if not isinstance(part, BodyPartReader):
                 raise InvalidRequest("Nested multipart bodies are not supported.")
             if part.filename is not None or part.name == ATTACHMENT_FIELD:
-                attachment = await _attachment(part, storage, folder, budget, keep_in_memory)
-                if any(a.name == attachment.name for a in received.attachments):
-                    raise InvalidRequest(f"workflow_attachment {attachment.name!r} was sent twice.")
+                taken = {a.name for a in received.attachments}
+                attachment = await _attachment(part, storage, folder, budget, keep_in_memory, taken)
                 received.attachments.append(attachment)
                 if attachment.location is not None:
                     received.staged.append(attachment.location)
@@ -154,8 +153,11 @@ async def _attachment(
     folder: str,
     budget: _Budget,
     keep_in_memory: Callable[[str], bool],
+    taken: set[str],
 ) -> Attachment:
     name = attachment_name(_file_name(part))
+    if name in taken:
+        raise InvalidRequest(f"workflow_attachment {name!r} was sent twice.")
     md5 = hashlib.md5(usedforsecurity=False)
     size = 0
 
