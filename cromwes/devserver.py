@@ -21,7 +21,8 @@ logger = logging.getLogger("cromwes")
 
 
 def run_dev(settings: Settings, *, data_dir: str, emulator_port: int) -> int:
-    asyncio.run(_serve(settings, Path(data_dir), emulator_port))
+    # Cromwell reports absolute paths; so must the emulator, wherever it was started from.
+    asyncio.run(_serve(settings, Path(data_dir).resolve(), emulator_port))
     return 0
 
 
