@@ -167,9 +167,11 @@ async def faulty_response(
             status=200, text=rule.body or DEFAULT_GARBAGE, content_type="application/json"
         )
     if rule.kind == "reset":
+        # Abort the TCP connection: the client sees it drop without any response. The
+        # response returned below is never sent.
         if request.transport is not None:
             request.transport.abort()
-        raise ConnectionResetError(f"emulated connection reset on {route}")
+        return web.Response(status=500)
     if rule.status == 503 and rule.body is None:
         return web.Response(status=503, text=TIMEOUT_TEXT, content_type="text/plain")
     body_status = "fail" if rule.status < 500 else "error"
