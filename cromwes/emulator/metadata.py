@@ -43,6 +43,20 @@ class KeyFilter:
         return not any(key.startswith(p) for p in self.exclude)
 
 
+class Stamps:
+    """Formats timestamps for one document; a 50,000-shard run repeats the same few thousand
+    instants, so each is formatted once per document."""
+
+    def __init__(self) -> None:
+        self._text: dict[int, str] = {}
+
+    def __call__(self, ms: int) -> str:
+        text = self._text.get(ms)
+        if text is None:
+            text = self._text[ms] = iso(ms)
+        return text
+
+
 @dataclass(frozen=True, slots=True)
 class Engine:
     """What the document says about the server that ran the workflow."""
@@ -72,7 +86,7 @@ def workflow_document(
         doc["submittedFiles"] = submitted_files(record)
     else:
         doc["rootWorkflowId"] = record.root_id
-    doc["calls"] = calls_object(elements, expanded)
+    doc["calls"] = calls_object(elements, expanded, Stamps())
     doc["outputs"] = dict(record.outputs or {})
     if picked_up and record.workflow_root is not None:
         doc["workflowRoot"] = record.workflow_root
@@ -147,27 +161,34 @@ def synthetic_files(record: WorkflowRecord) -> SubmittedFiles:
 
 
 def calls_object(
-    elements: Iterable[CallElement], expanded: Mapping[str, dict[str, Any]] | None = None
+    elements: Iterable[CallElement],
+    expanded: Mapping[str, dict[str, Any]] | None,
+    stamp: Callable[[int], str],
 ) -> dict[str, list[dict[str, Any]]]:
     calls: dict[str, list[CallElement]] = {}
     for element in elements:
         calls.setdefault(element.fqn, []).append(element)
     # Cromwell's array order is not guaranteed; shard then attempt is what a reader sorts by.
     return {
-        fqn: [call_element(e, expanded) for e in sorted(group, key=lambda e: (e.shard, e.attempt))]
+        fqn: [
+            call_element(e, expanded, stamp)
+            for e in sorted(group, key=lambda e: (e.shard, e.attempt))
+        ]
         for fqn, group in calls.items()
     }
 
 
 def call_element(
-    element: CallElement, expanded: Mapping[str, dict[str, Any]] | None = None
+    element: CallElement,
+    expanded: Mapping[str, dict[str, Any]] | None,
+    stamp: Callable[[int], str],
 ) -> dict[str, Any]:
     if isinstance(element, SubworkflowAttempt):
-        return _subworkflow_element(element, expanded)
-    return _job_element(element)
+        return _subworkflow_element(element, expanded, stamp)
+    return _job_element(element, stamp)
 
 
-def _job_element(job: JobAttempt) -> dict[str, Any]:
+def _job_element(job: JobAttempt, stamp: Callable[[int], str]) -> dict[str, Any]:
     if job.status == "QueuedInCromwell":
         # metadata-running-queued.json: nothing else is known yet.
         return {
@@ -175,7 +196,7 @@ def _job_element(job: JobAttempt) -> dict[str, Any]:
             "shardIndex": job.shard,
             "backend": "Local",
             "attempt": job.attempt,
-            "start": iso(job.start),
+            "start": stamp(job.start),
         }
     terminal = job.status in TERMINAL_CALL_STATUSES and job.end is not None
     element: dict[str, Any] = {}
@@ -200,18 +221,20 @@ def _job_element(job: JobAttempt) -> dict[str, Any]:
         element["jobId"] = job.job_id
     element["backend"] = "Local"
     if terminal and job.end is not None:
-        element["end"] = iso(job.end)
+        element["end"] = stamp(job.end)
     element["stderr"] = job.stderr
     element["callRoot"] = job.call_root
     element["attempt"] = job.attempt
     if terminal:
-        element["executionEvents"] = _events(job.events)
-    element["start"] = iso(job.start)
+        element["executionEvents"] = _events(job.events, stamp)
+    element["start"] = stamp(job.start)
     return element
 
 
 def _subworkflow_element(
-    call: SubworkflowAttempt, expanded: Mapping[str, dict[str, Any]] | None
+    call: SubworkflowAttempt,
+    expanded: Mapping[str, dict[str, Any]] | None,
+    stamp: Callable[[int], str],
 ) -> dict[str, Any]:
     terminal = call.status in TERMINAL_CALL_STATUSES and call.end is not None
     element: dict[str, Any] = {"executionStatus": call.status, "shardIndex": call.shard}
@@ -221,11 +244,11 @@ def _subworkflow_element(
     if call.failures:
         element["failures"] = list(call.failures)
     if terminal and call.end is not None:
-        element["end"] = iso(call.end)
+        element["end"] = stamp(call.end)
     element["attempt"] = call.attempt
     if terminal:
-        element["executionEvents"] = _events(call.events)
-    element["start"] = iso(call.start)
+        element["executionEvents"] = _events(call.events, stamp)
+    element["start"] = stamp(call.start)
     if expanded is not None and call.workflow_id in expanded:
         element["subWorkflowMetadata"] = expanded[call.workflow_id]
     else:
@@ -239,9 +262,9 @@ def _backend_status(status: str) -> str:
     return "Running" if status == "Running" else "Done" if status != "Aborted" else "Aborted"
 
 
-def _events(events: Sequence[ExecutionEvent]) -> list[dict[str, str]]:
+def _events(events: Sequence[ExecutionEvent], stamp: Callable[[int], str]) -> list[dict[str, str]]:
     return [
-        {"startTime": iso(e.start), "description": e.description, "endTime": iso(e.end)}
+        {"startTime": stamp(e.start), "description": e.description, "endTime": stamp(e.end)}
         for e in events
     ]
 

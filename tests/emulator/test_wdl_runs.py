@@ -19,8 +19,10 @@ from tests.emulator.helpers import (
     API,
     HELLO_1_0,
     HELLO_DRAFT2,
+    LONG,
     get_json,
     post_json,
+    process_group_alive,
     submit,
     wait_status,
     wait_until,
@@ -112,20 +114,6 @@ task shout {
 }
 """,
 }
-
-LONG = """version 1.0
-
-task long {
-  command <<<
-    sleep 600 &
-    sleep 600
-  >>>
-}
-
-workflow long_running {
-  call long
-}
-"""
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -261,19 +249,6 @@ async def test_imported_subworkflow_from_dependencies_zip(emulator: aiohttp.Clie
     direct = await metadata(emulator, sub_ids[0])
     assert direct["parentWorkflowId"] == workflow_id
     assert direct["outputs"] == {"inner.shouted": "ADA"}
-
-
-def process_group_alive(pgid: int) -> bool:
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            fields = stat.rsplit(")", 1)[1].split()
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                return True
-    return False
 
 
 async def test_abort_kills_the_task_process_group(emulator: aiohttp.ClientSession) -> None:
