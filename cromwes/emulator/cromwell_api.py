@@ -10,10 +10,13 @@ from aiohttp import BodyPartReader, web
 
 from cromwes.emulator.appkeys import CONFIG, FORM, SERVICE
 from cromwes.emulator.errors import BadRequest, InvalidWorkflowId, UnrecognizedWorkflowId
-from cromwes.emulator.metadata import KeyFilter, labels_view, logs_view, outputs_view
-from cromwes.emulator.query import pairs_from_post_body, parse_query, run_query
+from cromwes.emulator.keyfilter import KeyFilter
+from cromwes.emulator.labels import validate_labels
+from cromwes.emulator.listing import run_query
+from cromwes.emulator.metadata import labels_view, logs_view, outputs_view
+from cromwes.emulator.query import pairs_from_post_body, parse_query
 from cromwes.emulator.records import WorkflowRecord
-from cromwes.emulator.submission import FormPart, parse_submission, validate_labels
+from cromwes.emulator.submission import FormPart, parse_submission
 
 WORKFLOWS = "/api/workflows/{version}"
 WORKFLOW = WORKFLOWS + "/{id}"

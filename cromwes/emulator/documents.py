@@ -13,7 +13,8 @@ from collections import OrderedDict
 from typing import Any
 
 from cromwes.emulator.calls import CallElement, SubworkflowAttempt, subworkflow_id
-from cromwes.emulator.metadata import Engine, KeyFilter, filter_document, workflow_document
+from cromwes.emulator.keyfilter import KeyFilter, filter_document
+from cromwes.emulator.metadata import Engine, workflow_document
 from cromwes.emulator.records import WorkflowRecord
 from cromwes.emulator.rundir import WorkflowRun, read_run
 from cromwes.emulator.store import WorkflowStore

@@ -10,7 +10,6 @@ by `write_log_files`, which does blocking I/O (call it through `asyncio.to_threa
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from cromwes.emulator.calls import (
@@ -28,79 +27,7 @@ from cromwes.emulator.calls import (
 from cromwes.emulator.records import WorkflowRecord
 from cromwes.emulator.shapes import CallShape, WorkflowShape
 
-MIXED = (
-    (60, "Succeeded"),
-    (15, "Failed"),
-    (5, "Aborted"),
-    (10, "Running"),
-    (5, "Submitted"),
-    (2, "On Hold"),
-    (3, "Aborting"),
-)
-"""The share of each status among preloaded workflows (per hundred)."""
-PRELOAD_SPACING_MS = 60_000
 RUNNING_CALL_STATUSES = ("Running", "QueuedInCromwell")
-
-
-@dataclass(frozen=True, slots=True)
-class SyntheticRequest:
-    """The body of `POST /_emulator/workflows` (see the emulator README)."""
-
-    count: int = 1
-    status: str = "Succeeded"
-    """A workflow status, or `mixed` for the preload distribution."""
-    name: str = "synthetic"
-    shards: int = 0
-    retries: Mapping[int, int] = field(default_factory=dict)
-    retry_all: int = 0
-    failing_shards: frozenset[int] = frozenset()
-    subworkflows: int = 0
-    labels: Mapping[str, str] = field(default_factory=dict)
-    submission: int | None = None
-    interval_ms: int = 1000
-
-
-def request_shape(request: SyntheticRequest) -> WorkflowShape:
-    """A workflow `name` whose call `work` has `shards` shards, plus a call `sub` of
-    `subworkflows` shards, each a sub-workflow `<name>_sub` with one task call `inner`."""
-    calls = [
-        CallShape(
-            alias="work",
-            callee="work",
-            shards=request.shards,
-            retries=request.retries,
-            retry_all=request.retry_all,
-            failing_shards=request.failing_shards,
-        )
-    ]
-    if request.subworkflows > 0:
-        inner = WorkflowShape(name=f"{request.name}_sub", calls=(CallShape("inner", "inner"),))
-        calls.append(CallShape("sub", inner.name, shards=request.subworkflows, subworkflow=inner))
-    return WorkflowShape(name=request.name, calls=tuple(calls), outputs={"out": "File"})
-
-
-def mixed_status(index: int) -> str:
-    slot = index % 100
-    for share, status in MIXED:
-        if slot < share:
-            return status
-        slot -= share
-    return "Succeeded"
-
-
-def preload_times(
-    index: int, count: int, now: int, status: str
-) -> tuple[int, int | None, int | None]:
-    """Submission, start and end of the `index`th preloaded workflow: one a minute, the newest a
-    minute ago, so `seq` order and submission order agree as in Cromwell."""
-    submission = now - (count - index) * PRELOAD_SPACING_MS
-    start = submission + 5_000 if status not in ("Submitted", "On Hold") else None
-    end = (
-        start + 30_000
-        if start is not None and status in ("Succeeded", "Failed", "Aborted")
-        else None
-    )
-    return submission, start, end
 
 
 def elements_for(
