@@ -91,13 +91,14 @@ class WorkflowService:
         """Cromwell: `Submitted`/`On Hold` -> `Aborted` at once; `Running` -> `Aborting`, then
         `Aborted` once its jobs are killed; finished or unknown -> 404 (errors.json)."""
         record = self.store.get(workflow_id)
-        if record is None or record.status not in IN_PROGRESS:
+        # A sub-workflow is not in Cromwell's workflow store: only its root can be aborted.
+        if record is None or record.status not in IN_PROGRESS or not record.is_root:
             raise AbortNotInProgress(workflow_id)
         if record.status in ("Submitted", "On Hold"):
             record.end = now_ms()
             await self.store.set_status(record, "Aborted")
         elif record.status == "Running":
-            if record.controlled or record.kind != "submitted":
+            if record.controlled or record.kind == "synthetic":
                 await self.store.set_status(record, "Aborting")  # until the test moves it on
             else:
                 await self.runs.abort(record)

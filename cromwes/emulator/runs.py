@@ -118,6 +118,10 @@ class RunManager:
         self._pending[record.id] = Pending(time.monotonic() + delay, restart)
         self._wake.set()
 
+    def stopping(self) -> bool:
+        """Whether `stop` began (it changes across awaits, hence a method)."""
+        return self._stopping
+
     def is_running(self, workflow_id: str) -> bool:
         return workflow_id in self._handles
 
@@ -125,6 +129,12 @@ class RunManager:
         """Abort a `Running` workflow: SIGTERM to its runner (miniwdl stops each task's process
         group), SIGKILL to every group after `abort_grace`; `Aborted` once the runner is gone."""
         handle = self._handles.get(record.id)
+        if handle is None and record.id not in self._active:
+            # Still queued to run again after a restart: nothing to stop.
+            self._pending.pop(record.id, None)
+            record.end = now_ms()
+            await self._store.set_status(record, "Aborted")
+            return
         await self._store.set_status(record, "Aborting")
         if handle is None:
             return  # between pickup steps: `_run` sees `Aborting` and stops there
@@ -229,6 +239,8 @@ class RunManager:
             await self._store.set_status(record, "Aborted")
 
     async def _execute(self, record: WorkflowRecord) -> None:
+        if self.stopping():
+            return  # picked up as the emulator stops: the next start runs it
         folder = self._config.submissions_dir / record.id
         result = folder / "result.json"
         log = await asyncio.to_thread(open, folder / "runner.log", "ab")
@@ -274,7 +286,7 @@ class RunManager:
             await handle.monitor
         if handle.killer is not None:
             handle.killer.cancel()
-        if self._stopping:
+        if self.stopping():
             return  # the record stays Running: the next start runs it again
         await self._finish(handle, code)
 

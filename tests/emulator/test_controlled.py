@@ -10,6 +10,7 @@ from tests.emulator.helpers import (
     HELLO_DRAFT2,
     get_json,
     move,
+    post_json,
     submit,
     wait_status,
 )
@@ -124,6 +125,9 @@ async def test_subworkflow_records_follow_their_parent(controlled: aiohttp.Clien
     listed = await get_json(controlled, f"{API}/query?includeSubworkflows=true")
     children = [r for r in listed["results"] if r.get("parentWorkflowId") == workflow_id]
     assert sorted(r["status"] for r in children) == ["Running", "Running"]
+    # Only a root workflow is in Cromwell's workflow store, so only it can be aborted.
+    refused = await post_json(controlled, f"{API}/{children[0]['id']}/abort", expect=404)
+    assert refused["status"] == "error"
     await move(controlled, workflow_id, status="Failed", failing_shards=[1])
     listed = await get_json(controlled, f"{API}/query?includeSubworkflows=true")
     children = [r for r in listed["results"] if r.get("parentWorkflowId") == workflow_id]
