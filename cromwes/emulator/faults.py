@@ -16,6 +16,7 @@ from typing import Any, Literal, Protocol
 from aiohttp import web
 
 from cromwes.emulator.errors import ControlError
+from cromwes.emulator.replies import cromwell_json
 
 ROUTES = (
     "submit",
@@ -176,4 +177,4 @@ async def faulty_response(
         return web.Response(status=503, text=TIMEOUT_TEXT, content_type="text/plain")
     body_status = "fail" if rule.status < 500 else "error"
     message = rule.body or f"Emulated fault on route {route}"
-    return web.json_response({"status": body_status, "message": message}, status=rule.status)
+    return cromwell_json({"status": body_status, "message": message}, status=rule.status)

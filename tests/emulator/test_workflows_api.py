@@ -313,3 +313,16 @@ async def test_stats(controlled: aiohttp.ClientSession) -> None:
     assert stats["submissions"] == 1
     assert stats["by_status"]["Failed"] == 3
     assert stats["by_status"]["Submitted"] == 1
+
+
+async def test_json_is_sent_without_a_charset_like_cromwell(
+    controlled: aiohttp.ClientSession,
+) -> None:
+    submitted = await submit(controlled, HELLO_DRAFT2)
+    for path in (
+        f"{API}/{submitted['id']}/status",
+        f"{API}/{submitted['id']}/metadata",
+        f"{API}/query",
+    ):
+        async with controlled.get(path) as response:
+            assert response.headers["Content-Type"] == "application/json", path
