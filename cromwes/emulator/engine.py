@@ -69,7 +69,6 @@ class WorkflowService:
             labels.get(CONTROLLED_LABEL[0]) == CONTROLLED_LABEL[1]
         )
         record = WorkflowRecord(
-            seq=self.store.new_seq(),
             id=workflow_id,
             status="On Hold" if submission.files.on_hold else "Submitted",
             submission=now_ms(),
@@ -151,10 +150,14 @@ class WorkflowService:
 
     async def create_synthetic(self, request: SyntheticRequest) -> list[str]:
         """Bulk-create synthetic workflows (and their sub-workflows); 100,000 take seconds."""
-        records = synthetic_records(request, self.store.new_seq, str(self.config.executions_dir))
-        children = [c for r in records for c in generated_children(self.store, r)]
-        await self.store.add_many(records + children)
-        return [r.id for r in records]
+        ids: list[str] = []
+        for chunk in synthetic_records(request, str(self.config.executions_dir)):
+            # One chunk at a time: numbered and indexed together, while the loop stays free for
+            # other requests as each chunk is written to the database.
+            children = [c for r in chunk for c in generated_children(self.store, r)]
+            await self.store.add_many(chunk + children)
+            ids += [r.id for r in chunk]
+        return ids
 
     # internals
 

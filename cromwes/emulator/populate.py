@@ -2,7 +2,7 @@
 and the records it creates, with mixed statuses, labels, names and times when asked."""
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from cromwes.emulator.calls import Failure
@@ -86,10 +86,9 @@ def preload_times(
 
 
 def synthetic_records(
-    request: SyntheticRequest, new_seq: Callable[[], int], executions_dir: str
-) -> list[WorkflowRecord]:
-    """The records of a bulk request, oldest first (sub-workflows not included); 100,000 take
-    a couple of seconds."""
+    request: SyntheticRequest, executions_dir: str, chunk_size: int = 10_000
+) -> Iterator[list[WorkflowRecord]]:
+    """The records of a bulk request, oldest first, in chunks (sub-workflows not included)."""
     shape = request_shape(request)
     failures = synthetic_failures(shape)
     now = now_ms()
@@ -109,10 +108,14 @@ def synthetic_records(
             )
         records.append(
             _synthetic_record(
-                request, shape, status, submission, start, end, failures, new_seq(), executions_dir
+                request, shape, status, submission, start, end, failures, executions_dir
             )
         )
-    return records
+        if len(records) == chunk_size:
+            yield records
+            records = []
+    if records:
+        yield records
 
 
 def _synthetic_record(
@@ -123,7 +126,6 @@ def _synthetic_record(
     start: int | None,
     end: int | None,
     failures: list[Failure],
-    seq: int,
     executions_dir: str,
 ) -> WorkflowRecord:
     # Strings, not pathlib: this runs 100,000 times for a preload.
@@ -134,7 +136,6 @@ def _synthetic_record(
     if status == "Succeeded":
         outputs = {f"{shape.name}.out": f"{root}/call-work/execution/stdout"}
     record = WorkflowRecord(
-        seq=seq,
         id=workflow_id,
         status=status,
         submission=submission,

@@ -53,7 +53,6 @@ class SubmittedFiles:
 class WorkflowRecord:
     """A workflow: a submitted run, a synthetic one, or a sub-workflow of either."""
 
-    seq: int
     id: str
     status: str
     submission: int
@@ -78,6 +77,8 @@ class WorkflowRecord:
     runner_pid: int | None = None
     control: dict[str, Any] = field(default_factory=dict)
     """Controlled workflows: the extra fields of the last `POST /_emulator/.../status`."""
+    seq: int = 0
+    """The summary-table row id: given by `WorkflowStore.add_many` when the record is indexed."""
     visible_at: float = 0.0
     """Monotonic time before which Cromwell's summary-table lag hides the workflow (not stored)."""
 

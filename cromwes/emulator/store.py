@@ -128,10 +128,15 @@ class WorkflowStore:
         await self.add_many([record])
 
     async def add_many(self, records: Sequence[WorkflowRecord]) -> None:
+        """Index new records, in order, giving each the next `seq` (if it has none), then persist
+        them. No await happens between numbering and indexing, so `seq` order is index order
+        even with concurrent submissions."""
         for record in records:
             if record.id in self._by_id:
                 raise DuplicateWorkflowId(record.id)
         for record in records:
+            if record.seq == 0:
+                record.seq = self.new_seq()
             self._index(record)
         if len(records) < 1000:
             await self._in_db_thread(self._write, [record_row(r) for r in records])

@@ -20,7 +20,7 @@ async def register_executed_children(
     for child in run.children:
         record = store.get(child.workflow_id)
         if record is None:
-            record = executed_child(store.new_seq(), parent, child)
+            record = executed_child(parent, child)
             await store.add(record)
         else:
             changed = refresh_executed_child(record, child)
@@ -31,9 +31,8 @@ async def register_executed_children(
         await register_executed_children(store, record, child.run)
 
 
-def executed_child(seq: int, parent: WorkflowRecord, child: ChildRun) -> WorkflowRecord:
+def executed_child(parent: WorkflowRecord, child: ChildRun) -> WorkflowRecord:
     record = WorkflowRecord(
-        seq=seq,
         id=child.workflow_id,
         status=child.run.status,
         submission=child.run.start or now_ms(),
@@ -94,7 +93,6 @@ def generated_children(store: WorkflowStore, parent: WorkflowRecord) -> list[Wor
                 child_id,
             )
             child = WorkflowRecord(
-                seq=store.new_seq(),
                 id=child_id,
                 status=status,
                 submission=parent.start,

@@ -1,5 +1,6 @@
 """Cromwell's query semantics (cromwell-api.md §2.5), GET and POST."""
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -172,3 +173,17 @@ async def test_hidden_submissions_are_not_listed_nor_counted(connect: Connect) -
     assert body["totalResultsCount"] == 2
     assert len(body["results"]) == 2
     assert (await query(session, "status=Submitted&pageSize=1"))["totalResultsCount"] == 0
+
+
+async def test_concurrent_submissions_are_all_listed_in_row_order(
+    controlled: aiohttp.ClientSession,
+) -> None:
+    # Controlled submissions parse their WDL before they are stored: numbering must not race.
+    submitted = await asyncio.gather(*(submit(controlled, HELLO_DRAFT2) for _ in range(20)))
+    body = await query(controlled, "newestFirst=false")
+    assert sorted(ids(body)) == sorted(s["id"] for s in submitted)
+    seqs = [
+        (await get_json(controlled, f"/_emulator/workflows/{workflow_id}"))["seq"]
+        for workflow_id in ids(body)
+    ]
+    assert seqs == sorted(set(seqs))
