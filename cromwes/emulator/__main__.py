@@ -104,7 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exn:
         print(f"cromwes emulator: {exn}", file=sys.stderr)
         return 2
-    asyncio.run(serve(server, preload_runs=args.preload_runs, scale_runs=args.scale_run))
+    try:
+        asyncio.run(serve(server, preload_runs=args.preload_runs, scale_runs=args.scale_run))
+    except ValueError as exn:
+        print(f"cromwes emulator: {exn}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -26,6 +26,7 @@ from cromwes.emulator.errors import ControlError, CromwellApiError
 from cromwes.emulator.faults import FaultInjector, Handler, faulty_response
 from cromwes.emulator.journal import RequestJournal
 from cromwes.emulator.metadata import Engine
+from cromwes.emulator.replies import cromwell_json
 from cromwes.emulator.runs import RunManager
 from cromwes.emulator.store import WorkflowStore
 from cromwes.emulator.wdlsource import Fetch
@@ -133,7 +134,7 @@ async def cromwell_errors(request: web.Request, handler: Handler) -> web.StreamR
         return await handler(request)
     except CromwellApiError as exn:
         body = {"status": exn.body_status, "message": exn.message}
-        return web.json_response(body, status=exn.http_status)
+        return cromwell_json(body, status=exn.http_status)
     except ControlError as exn:
         return web.json_response({"error": exn.message}, status=exn.http_status)
     except web.HTTPMethodNotAllowed as exn:

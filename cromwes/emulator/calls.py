@@ -8,7 +8,7 @@ same recorded shape.
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 TERMINAL_CALL_STATUSES = frozenset({"Done", "Failed", "Aborted", "RetryableFailure", "Bypassed"})
 FAILED_CALL_STATUSES = frozenset({"Failed", "RetryableFailure"})
@@ -39,9 +39,8 @@ def job_failure_message(fqn: str, shard: int, attempt: int, return_code: int) ->
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ExecutionEvent:
-    """One `executionEvents` entry."""
+class ExecutionEvent(NamedTuple):
+    """One `executionEvents` entry (a tuple: a wide scatter makes hundreds of thousands)."""
 
     description: str
     start: int

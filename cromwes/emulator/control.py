@@ -10,9 +10,9 @@ from aiohttp import web
 
 from cromwes.emulator.appkeys import FAULTS, JOURNAL, SERVICE
 from cromwes.emulator.errors import ControlError
+from cromwes.emulator.populate import SyntheticRequest
 from cromwes.emulator.records import STATUSES, WorkflowRecord
 from cromwes.emulator.shapes import shape_to_json
-from cromwes.emulator.synthetic import SyntheticRequest
 from cromwes.emulator.timestamps import iso, parse_iso
 
 MAX_SYNTHETIC = 1_000_000

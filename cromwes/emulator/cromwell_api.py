@@ -10,10 +10,14 @@ from aiohttp import BodyPartReader, web
 
 from cromwes.emulator.appkeys import CONFIG, FORM, SERVICE
 from cromwes.emulator.errors import BadRequest, InvalidWorkflowId, UnrecognizedWorkflowId
-from cromwes.emulator.metadata import KeyFilter, labels_view, logs_view, outputs_view
-from cromwes.emulator.query import pairs_from_post_body, parse_query, run_query
+from cromwes.emulator.keyfilter import KeyFilter
+from cromwes.emulator.labels import validate_labels
+from cromwes.emulator.listing import run_query
+from cromwes.emulator.metadata import labels_view, logs_view, outputs_view
+from cromwes.emulator.query import pairs_from_post_body, parse_query
 from cromwes.emulator.records import WorkflowRecord
-from cromwes.emulator.submission import FormPart, parse_submission, validate_labels
+from cromwes.emulator.replies import cromwell_json
+from cromwes.emulator.submission import FormPart, parse_submission
 
 WORKFLOWS = "/api/workflows/{version}"
 WORKFLOW = WORKFLOWS + "/{id}"
@@ -30,14 +34,12 @@ async def submit(request: web.Request) -> web.Response:
         warning = submission.warnings[0]
         headers["Warning"] = f'299 cromwell/{config.cromwell_version} "{warning}"'
 
-    return web.json_response(
-        {"id": record.id, "status": record.status}, status=201, headers=headers
-    )
+    return cromwell_json({"id": record.id, "status": record.status}, status=201, headers=headers)
 
 
 async def status(request: web.Request) -> web.Response:
     record = visible_record(request)
-    return web.json_response({"id": record.id, "status": record.status})
+    return cromwell_json({"id": record.id, "status": record.status})
 
 
 async def metadata(request: web.Request) -> web.Response:
@@ -52,17 +54,17 @@ async def metadata(request: web.Request) -> web.Response:
 
 
 async def outputs(request: web.Request) -> web.Response:
-    return web.json_response(outputs_view(visible_record(request)))
+    return cromwell_json(outputs_view(visible_record(request)))
 
 
 async def logs(request: web.Request) -> web.Response:
     record = visible_record(request)
     elements = await request.app[SERVICE].documents.elements(record)
-    return web.json_response(logs_view(record.id, elements))
+    return cromwell_json(logs_view(record.id, elements))
 
 
 async def labels(request: web.Request) -> web.Response:
-    return web.json_response(labels_view(visible_record(request)))
+    return cromwell_json(labels_view(visible_record(request)))
 
 
 async def patch_labels(request: web.Request) -> web.Response:
@@ -72,7 +74,7 @@ async def patch_labels(request: web.Request) -> web.Response:
     except ValueError as exn:
         raise BadRequest(f"The request content was malformed: {exn}") from exn
     await request.app[SERVICE].update_labels(record, validate_labels(body))
-    return web.json_response(labels_view(record))
+    return cromwell_json(labels_view(record))
 
 
 async def abort(request: web.Request) -> web.Response:
@@ -80,18 +82,18 @@ async def abort(request: web.Request) -> web.Response:
     # submit, when status still answers 404 (cromwell-api.md §2.6.1).
     workflow_id = workflow_id_of(request)
     new_status = await request.app[SERVICE].abort(workflow_id)
-    return web.json_response({"id": workflow_id, "status": new_status})
+    return cromwell_json({"id": workflow_id, "status": new_status})
 
 
 async def release_hold(request: web.Request) -> web.Response:
     record = visible_record(request)
     await request.app[SERVICE].release_hold(record)
-    return web.json_response({"id": record.id, "status": record.status})
+    return cromwell_json({"id": record.id, "status": record.status})
 
 
 async def query_get(request: web.Request) -> web.Response:
     query = parse_query(list(request.query.items()))
-    return web.json_response(run_query(request.app[SERVICE].store, query, time.monotonic()))
+    return cromwell_json(run_query(request.app[SERVICE].store, query, time.monotonic()))
 
 
 async def query_post(request: web.Request) -> web.Response:
@@ -100,20 +102,20 @@ async def query_post(request: web.Request) -> web.Response:
     except ValueError as exn:
         raise BadRequest(f"The request content was malformed: {exn}") from exn
     query = parse_query(pairs_from_post_body(body))
-    return web.json_response(run_query(request.app[SERVICE].store, query, time.monotonic()))
+    return cromwell_json(run_query(request.app[SERVICE].store, query, time.monotonic()))
 
 
 async def backends(request: web.Request) -> web.Response:
-    return web.json_response({"defaultBackend": "Local", "supportedBackends": ["Local"]})
+    return cromwell_json({"defaultBackend": "Local", "supportedBackends": ["Local"]})
 
 
 async def version(request: web.Request) -> web.Response:
-    return web.json_response({"cromwell": request.app[CONFIG].cromwell_version})
+    return cromwell_json({"cromwell": request.app[CONFIG].cromwell_version})
 
 
 async def engine_status(request: web.Request) -> web.Response:
     # The shipped configuration monitors no subsystem: `{}` (engine-status.json).
-    return web.json_response({})
+    return cromwell_json({})
 
 
 def routes() -> list[web.RouteDef]:

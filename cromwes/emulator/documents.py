@@ -13,11 +13,17 @@ from collections import OrderedDict
 from typing import Any
 
 from cromwes.emulator.calls import CallElement, SubworkflowAttempt, subworkflow_id
-from cromwes.emulator.metadata import Engine, KeyFilter, filter_document, workflow_document
+from cromwes.emulator.keyfilter import KeyFilter, filter_document
+from cromwes.emulator.metadata import Engine, workflow_document
 from cromwes.emulator.records import WorkflowRecord
 from cromwes.emulator.rundir import WorkflowRun, read_run
 from cromwes.emulator.store import WorkflowStore
-from cromwes.emulator.synthetic import elements_for, log_files, write_log_files
+from cromwes.emulator.synthetic import (
+    elements_for,
+    log_files,
+    shared_log_files,
+    write_log_files,
+)
 from cromwes.emulator.timestamps import now_ms
 
 CacheKey = tuple[str, bool, tuple[str, ...], tuple[str, ...]]
@@ -142,8 +148,11 @@ class Documents:
         shared = self._root_kind(record) == "synthetic"
 
         def write() -> None:
+            if shared:
+                write_log_files(shared_log_files(record))
+                return
             elements = elements_for(
-                record, shared_logs=shared, calls_status=_calls_status(record), now=now_ms()
+                record, shared_logs=False, calls_status=_calls_status(record), now=now_ms()
             )
             write_log_files(log_files(elements))
 
@@ -162,4 +171,4 @@ def _calls_status(record: WorkflowRecord) -> str:
 
 
 def _encode(document: dict[str, Any]) -> bytes:
-    return json.dumps(document).encode()
+    return json.dumps(document, separators=(",", ":")).encode()

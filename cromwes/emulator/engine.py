@@ -14,24 +14,20 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from cromwes.emulator.calls import failure, subworkflow_id
+from cromwes.emulator.calls import failure
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.documents import Documents
 from cromwes.emulator.errors import AbortNotInProgress, BadRequest, ControlError
+from cromwes.emulator.populate import SyntheticRequest, synthetic_records
 from cromwes.emulator.records import IN_PROGRESS, WorkflowRecord, canonical_status
 from cromwes.emulator.runs import RunManager
 from cromwes.emulator.shapes import CallShape, WorkflowShape
 from cromwes.emulator.store import WorkflowStore
 from cromwes.emulator.submission import Submission
+from cromwes.emulator.subworkflows import generated_children, sync_generated_children
 from cromwes.emulator.synthetic import (
-    SyntheticRequest,
     elements_for,
     log_files,
-    mixed_status,
-    preload_times,
-    request_shape,
-    sub_records_status,
-    subworkflow_calls,
     workflow_failure_message,
     workflow_outputs,
     write_log_files,
@@ -73,7 +69,6 @@ class WorkflowService:
             labels.get(CONTROLLED_LABEL[0]) == CONTROLLED_LABEL[1]
         )
         record = WorkflowRecord(
-            seq=self.store.new_seq(),
             id=workflow_id,
             status="On Hold" if submission.files.on_hold else "Submitted",
             submission=now_ms(),
@@ -95,13 +90,14 @@ class WorkflowService:
         """Cromwell: `Submitted`/`On Hold` -> `Aborted` at once; `Running` -> `Aborting`, then
         `Aborted` once its jobs are killed; finished or unknown -> 404 (errors.json)."""
         record = self.store.get(workflow_id)
-        if record is None or record.status not in IN_PROGRESS:
+        # A sub-workflow is not in Cromwell's workflow store: only its root can be aborted.
+        if record is None or record.status not in IN_PROGRESS or not record.is_root:
             raise AbortNotInProgress(workflow_id)
         if record.status in ("Submitted", "On Hold"):
             record.end = now_ms()
             await self.store.set_status(record, "Aborted")
         elif record.status == "Running":
-            if record.controlled or record.kind != "submitted":
+            if record.controlled or record.kind == "synthetic":
                 await self.store.set_status(record, "Aborting")  # until the test moves it on
             else:
                 await self.runs.abort(record)
@@ -153,116 +149,17 @@ class WorkflowService:
         self.documents.forget(record.id)
 
     async def create_synthetic(self, request: SyntheticRequest) -> list[str]:
-        """Bulk-create finished (or mixed) synthetic workflows; 100,000 take seconds."""
-        shape = request_shape(request)
-        now = now_ms()
-        first = request.submission
-        records: list[WorkflowRecord] = []
-        for index in range(request.count):
-            status = mixed_status(index) if request.status == "mixed" else request.status
-            if first is None:
-                submission, start, end = preload_times(index, request.count, now, status)
-            else:
-                submission = first + index * request.interval_ms
-                start = submission + 1_000 if status not in ("Submitted", "On Hold") else None
-                end = (
-                    start + 60_000
-                    if start is not None and status in ("Succeeded", "Failed", "Aborted")
-                    else None
-                )
-            records.append(self._synthetic_record(request, shape, status, submission, start, end))
-        children = [c for r in records for c in self._sub_records(r)]
-        await self.store.add_many(records + children)
-        return [r.id for r in records]
+        """Bulk-create synthetic workflows (and their sub-workflows); 100,000 take seconds."""
+        ids: list[str] = []
+        for chunk in synthetic_records(request, str(self.config.executions_dir)):
+            # One chunk at a time: numbered and indexed together, while the loop stays free for
+            # other requests as each chunk is written to the database.
+            children = [c for r in chunk for c in generated_children(self.store, r)]
+            await self.store.add_many(chunk + children)
+            ids += [r.id for r in chunk]
+        return ids
 
     # internals
-
-    def _synthetic_record(
-        self,
-        request: SyntheticRequest,
-        shape: WorkflowShape,
-        status: str,
-        submission: int,
-        start: int | None,
-        end: int | None,
-    ) -> WorkflowRecord:
-        workflow_id = str(uuid.uuid4())
-        root = self.config.executions_dir / shape.name / workflow_id
-        labels = {**request.labels, "cromwell-workflow-id": f"cromwell-{workflow_id}"}
-        outputs = None
-        if status == "Succeeded":
-            outputs = {f"{shape.name}.out": os.path.join(root, "call-work", "execution", "stdout")}
-        record = WorkflowRecord(
-            seq=self.store.new_seq(),
-            id=workflow_id,
-            status=status,
-            submission=submission,
-            kind="synthetic",
-            start=start,
-            end=end,
-            name=shape.name if start is not None else None,
-            labels=labels,
-            language_version="1.0",
-            outputs=outputs,
-            workflow_root=str(root),
-            shape=shape,
-        )
-        if status == "Failed":
-            elements = elements_for(record, shared_logs=True, now=end or submission)
-            record.failures = workflow_failure_message(record, elements)
-        return record
-
-    def _sub_records(self, parent: WorkflowRecord) -> list[WorkflowRecord]:
-        """New records for the sub-workflows a generated parent has reached (none before it
-        starts), following the parent's status; existing ones are updated in place."""
-        if parent.shape is None or parent.start is None:
-            return []
-        created: list[WorkflowRecord] = []
-        root_id = parent.root_id or parent.id
-        prefix = f"{parent.call_path}/" if parent.call_path else ""
-        calls = (
-            parent.shape.calls[:1]
-            if parent.status in ("Running", "Aborting", "Aborted")
-            else parent.shape.calls
-        )
-        reached = {c.alias for c in calls}
-        for call, shard, failing in subworkflow_calls(parent.shape, parent.status == "Failed"):
-            if call.alias not in reached or call.subworkflow is None:
-                continue
-            path = f"{prefix}{call.alias}/{shard}"
-            child_id = subworkflow_id(root_id, path)
-            status = sub_records_status(parent.status, failing)
-            child = self.store.get(child_id)
-            if child is None:
-                shard_dir = f"shard-{shard}" if shard >= 0 else ""
-                root = os.path.join(
-                    parent.workflow_root or "",
-                    f"call-{call.alias}",
-                    shard_dir,
-                    call.subworkflow.name,
-                    child_id,
-                )
-                child = WorkflowRecord(
-                    seq=self.store.new_seq(),
-                    id=child_id,
-                    status=status,
-                    submission=parent.start,
-                    kind="subworkflow",
-                    start=parent.start,
-                    name=call.subworkflow.name,
-                    parent_id=parent.id,
-                    root_id=root_id,
-                    controlled=parent.controlled,
-                    workflow_root=root,
-                    shape=call.subworkflow,
-                    call_path=path,
-                )
-                created.append(child)
-            child.end = parent.end if status in ("Succeeded", "Failed", "Aborted") else None
-            if status == "Failed":
-                child.failures = [failure("Workflow failed", [failure(f"{child.name} failed")])]
-            created.extend(self._sub_records(child))
-        return created
 
     async def _settle_controlled(self, record: WorkflowRecord) -> None:
         """Outputs, failures, files and sub-workflow records consistent with the new status."""
@@ -288,26 +185,11 @@ class WorkflowService:
             elements = elements_for(record, shared_logs=False, now=now_ms())
             files.update(log_files(elements))
         await self.store.save(record)
-        for child in self._sub_records(record):
+        for child in generated_children(self.store, record):
             await self.store.add(child)
-        await self._sync_children(record)
+        await sync_generated_children(self.store, record)
         if files:
             await asyncio.to_thread(write_log_files, files)
-
-    async def _sync_children(self, parent: WorkflowRecord) -> None:
-        if parent.shape is None:
-            return
-        for call, shard, failing in subworkflow_calls(parent.shape, parent.status == "Failed"):
-            prefix = f"{parent.call_path}/" if parent.call_path else ""
-            child = self.store.get(
-                subworkflow_id(parent.root_id or parent.id, f"{prefix}{call.alias}/{shard}")
-            )
-            if child is None:
-                continue
-            status = sub_records_status(parent.status, failing)
-            child.end = parent.end if status in ("Succeeded", "Failed", "Aborted") else None
-            await self.store.set_status(child, status)
-            await self._sync_children(child)
 
     async def _describe_controlled(self, record: WorkflowRecord) -> None:
         """Parse the WDL now (Cromwell would at pickup) to name the workflow and its calls."""

@@ -16,6 +16,7 @@ from typing import Any, Literal, Protocol
 from aiohttp import web
 
 from cromwes.emulator.errors import ControlError
+from cromwes.emulator.replies import cromwell_json
 
 ROUTES = (
     "submit",
@@ -167,11 +168,13 @@ async def faulty_response(
             status=200, text=rule.body or DEFAULT_GARBAGE, content_type="application/json"
         )
     if rule.kind == "reset":
+        # Abort the TCP connection: the client sees it drop without any response. The
+        # response returned below is never sent.
         if request.transport is not None:
             request.transport.abort()
-        raise ConnectionResetError(f"emulated connection reset on {route}")
+        return web.Response(status=500)
     if rule.status == 503 and rule.body is None:
         return web.Response(status=503, text=TIMEOUT_TEXT, content_type="text/plain")
     body_status = "fail" if rule.status < 500 else "error"
     message = rule.body or f"Emulated fault on route {route}"
-    return web.json_response({"status": body_status, "message": message}, status=rule.status)
+    return cromwell_json({"status": body_status, "message": message}, status=rule.status)

@@ -21,26 +21,21 @@ from cromwes.emulator.calls import (
 from cromwes.emulator.records import SubmittedFiles, WorkflowRecord
 from cromwes.emulator.timestamps import iso
 
-ALWAYS_KEPT = frozenset({"id", "calls"})
-ALWAYS_KEPT_IN_CALLS = frozenset({"attempt", "shardIndex"})
 CALL_CACHING_OFF = {"allowResultReuse": False, "effectiveCallCachingMode": "CallCachingOff"}
 
 
-@dataclass(frozen=True, slots=True)
-class KeyFilter:
-    """`includeKey` / `excludeKey`: prefixes of key names, applied at workflow and call level."""
+class Stamps:
+    """Formats timestamps for one document; a 50,000-shard run repeats the same few thousand
+    instants, so each is formatted once per document."""
 
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
+    def __init__(self) -> None:
+        self._text: dict[int, str] = {}
 
-    @property
-    def empty(self) -> bool:
-        return not self.include and not self.exclude
-
-    def keeps(self, key: str) -> bool:
-        if self.include and not any(key.startswith(p) for p in self.include):
-            return False
-        return not any(key.startswith(p) for p in self.exclude)
+    def __call__(self, ms: int) -> str:
+        text = self._text.get(ms)
+        if text is None:
+            text = self._text[ms] = iso(ms)
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +67,7 @@ def workflow_document(
         doc["submittedFiles"] = submitted_files(record)
     else:
         doc["rootWorkflowId"] = record.root_id
-    doc["calls"] = calls_object(elements, expanded)
+    doc["calls"] = calls_object(elements, expanded, Stamps())
     doc["outputs"] = dict(record.outputs or {})
     if picked_up and record.workflow_root is not None:
         doc["workflowRoot"] = record.workflow_root
@@ -147,27 +142,34 @@ def synthetic_files(record: WorkflowRecord) -> SubmittedFiles:
 
 
 def calls_object(
-    elements: Iterable[CallElement], expanded: Mapping[str, dict[str, Any]] | None = None
+    elements: Iterable[CallElement],
+    expanded: Mapping[str, dict[str, Any]] | None,
+    stamp: Callable[[int], str],
 ) -> dict[str, list[dict[str, Any]]]:
     calls: dict[str, list[CallElement]] = {}
     for element in elements:
         calls.setdefault(element.fqn, []).append(element)
     # Cromwell's array order is not guaranteed; shard then attempt is what a reader sorts by.
     return {
-        fqn: [call_element(e, expanded) for e in sorted(group, key=lambda e: (e.shard, e.attempt))]
+        fqn: [
+            call_element(e, expanded, stamp)
+            for e in sorted(group, key=lambda e: (e.shard, e.attempt))
+        ]
         for fqn, group in calls.items()
     }
 
 
 def call_element(
-    element: CallElement, expanded: Mapping[str, dict[str, Any]] | None = None
+    element: CallElement,
+    expanded: Mapping[str, dict[str, Any]] | None,
+    stamp: Callable[[int], str],
 ) -> dict[str, Any]:
     if isinstance(element, SubworkflowAttempt):
-        return _subworkflow_element(element, expanded)
-    return _job_element(element)
+        return _subworkflow_element(element, expanded, stamp)
+    return _job_element(element, stamp)
 
 
-def _job_element(job: JobAttempt) -> dict[str, Any]:
+def _job_element(job: JobAttempt, stamp: Callable[[int], str]) -> dict[str, Any]:
     if job.status == "QueuedInCromwell":
         # metadata-running-queued.json: nothing else is known yet.
         return {
@@ -175,7 +177,7 @@ def _job_element(job: JobAttempt) -> dict[str, Any]:
             "shardIndex": job.shard,
             "backend": "Local",
             "attempt": job.attempt,
-            "start": iso(job.start),
+            "start": stamp(job.start),
         }
     terminal = job.status in TERMINAL_CALL_STATUSES and job.end is not None
     element: dict[str, Any] = {}
@@ -200,18 +202,20 @@ def _job_element(job: JobAttempt) -> dict[str, Any]:
         element["jobId"] = job.job_id
     element["backend"] = "Local"
     if terminal and job.end is not None:
-        element["end"] = iso(job.end)
+        element["end"] = stamp(job.end)
     element["stderr"] = job.stderr
     element["callRoot"] = job.call_root
     element["attempt"] = job.attempt
     if terminal:
-        element["executionEvents"] = _events(job.events)
-    element["start"] = iso(job.start)
+        element["executionEvents"] = _events(job.events, stamp)
+    element["start"] = stamp(job.start)
     return element
 
 
 def _subworkflow_element(
-    call: SubworkflowAttempt, expanded: Mapping[str, dict[str, Any]] | None
+    call: SubworkflowAttempt,
+    expanded: Mapping[str, dict[str, Any]] | None,
+    stamp: Callable[[int], str],
 ) -> dict[str, Any]:
     terminal = call.status in TERMINAL_CALL_STATUSES and call.end is not None
     element: dict[str, Any] = {"executionStatus": call.status, "shardIndex": call.shard}
@@ -221,11 +225,11 @@ def _subworkflow_element(
     if call.failures:
         element["failures"] = list(call.failures)
     if terminal and call.end is not None:
-        element["end"] = iso(call.end)
+        element["end"] = stamp(call.end)
     element["attempt"] = call.attempt
     if terminal:
-        element["executionEvents"] = _events(call.events)
-    element["start"] = iso(call.start)
+        element["executionEvents"] = _events(call.events, stamp)
+    element["start"] = stamp(call.start)
     if expanded is not None and call.workflow_id in expanded:
         element["subWorkflowMetadata"] = expanded[call.workflow_id]
     else:
@@ -239,50 +243,11 @@ def _backend_status(status: str) -> str:
     return "Running" if status == "Running" else "Done" if status != "Aborted" else "Aborted"
 
 
-def _events(events: Sequence[ExecutionEvent]) -> list[dict[str, str]]:
+def _events(events: Sequence[ExecutionEvent], stamp: Callable[[int], str]) -> list[dict[str, str]]:
     return [
-        {"startTime": iso(e.start), "description": e.description, "endTime": iso(e.end)}
+        {"startTime": stamp(e.start), "description": e.description, "endTime": stamp(e.end)}
         for e in events
     ]
-
-
-def filter_document(document: dict[str, Any], keys: KeyFilter) -> dict[str, Any]:
-    """Apply `includeKey`/`excludeKey` at workflow level and inside each call element.
-
-    `id` and `calls` always stay, and so do `attempt`/`shardIndex` of every element that keeps
-    anything else; `excludeKey=calls` leaves `"calls": {}` (metadata-excludekey-calls.json). An
-    element with nothing left disappears, as Cromwell filters the metadata rows themselves.
-    """
-    if keys.empty:
-        return document
-    result: dict[str, Any] = {}
-    for key, value in document.items():
-        if key == "calls":
-            calls_excluded = any("calls".startswith(p) for p in keys.exclude)
-            result[key] = {} if calls_excluded else _filter_calls(value, keys)
-        elif key in ALWAYS_KEPT or keys.keeps(key):
-            result[key] = value
-    return result
-
-
-def _filter_calls(calls: dict[str, list[dict[str, Any]]], keys: KeyFilter) -> dict[str, Any]:
-    filtered: dict[str, list[dict[str, Any]]] = {}
-    for fqn, elements in calls.items():
-        kept = []
-        for element in elements:
-            fields = {}
-            for key, value in element.items():
-                if key == "subWorkflowMetadata":
-                    # Expansion replaced `subWorkflowId`, so it follows that key's fate.
-                    if keys.keeps("subWorkflowId"):
-                        fields[key] = filter_document(value, keys)
-                elif key in ALWAYS_KEPT_IN_CALLS or keys.keeps(key):
-                    fields[key] = value
-            if set(fields) - ALWAYS_KEPT_IN_CALLS:
-                kept.append(fields)
-        if kept:
-            filtered[fqn] = kept
-    return filtered
 
 
 def outputs_view(record: WorkflowRecord) -> dict[str, Any]:

@@ -53,7 +53,6 @@ class SubmittedFiles:
 class WorkflowRecord:
     """A workflow: a submitted run, a synthetic one, or a sub-workflow of either."""
 
-    seq: int
     id: str
     status: str
     submission: int
@@ -78,6 +77,8 @@ class WorkflowRecord:
     runner_pid: int | None = None
     control: dict[str, Any] = field(default_factory=dict)
     """Controlled workflows: the extra fields of the last `POST /_emulator/.../status`."""
+    seq: int = 0
+    """The summary-table row id: given by `WorkflowStore.add_many` when the record is indexed."""
     visible_at: float = 0.0
     """Monotonic time before which Cromwell's summary-table lag hides the workflow (not stored)."""
 
@@ -90,8 +91,34 @@ class WorkflowRecord:
         return self.status in TERMINAL
 
 
-def record_row(record: WorkflowRecord) -> tuple[Any, ...]:
-    """The SQLite row: summary columns, then every other field as one JSON document."""
+class ShapeCodec:
+    """Encodes and decodes shapes once per distinct shape during one bulk read or write:
+    100,000 synthetic workflows share a handful of shapes. Use one codec per batch."""
+
+    def __init__(self) -> None:
+        self._texts: dict[int, tuple[WorkflowShape, str]] = {}
+        self._shapes: dict[str, WorkflowShape] = {}
+
+    def encode(self, shape: WorkflowShape | None) -> str | None:
+        if shape is None:
+            return None
+        known = self._texts.get(id(shape))
+        if known is None or known[0] is not shape:
+            known = self._texts[id(shape)] = (shape, json.dumps(shape_to_json(shape)))
+        return known[1]
+
+    def decode(self, text: str | None) -> WorkflowShape | None:
+        if text is None:
+            return None
+        shape = self._shapes.get(text)
+        if shape is None:
+            shape = self._shapes[text] = shape_from_json(json.loads(text))
+        return shape
+
+
+def record_row(record: WorkflowRecord, codec: ShapeCodec | None = None) -> tuple[Any, ...]:
+    """The SQLite row: summary columns, then every other field as one JSON document (the
+    shape inside it as JSON text, so rows sharing a shape decode it once)."""
     doc: dict[str, Any] = {
         "kind": record.kind,
         "controlled": record.controlled,
@@ -101,7 +128,7 @@ def record_row(record: WorkflowRecord) -> tuple[Any, ...]:
         "outputs": record.outputs,
         "failures": record.failures,
         "workflow_root": record.workflow_root,
-        "shape": shape_to_json(record.shape) if record.shape else None,
+        "shape": (codec or ShapeCodec()).encode(record.shape),
         "call_path": record.call_path,
         "runner_pid": record.runner_pid,
         "control": record.control,
@@ -121,7 +148,7 @@ def record_row(record: WorkflowRecord) -> tuple[Any, ...]:
     )
 
 
-def record_from_row(row: tuple[Any, ...]) -> WorkflowRecord:
+def record_from_row(row: tuple[Any, ...], codec: ShapeCodec | None = None) -> WorkflowRecord:
     seq, workflow_id, status, submission, start, end, name, parent, root, labels, doc_text = row
     doc = json.loads(doc_text)
     return WorkflowRecord(
@@ -143,7 +170,7 @@ def record_from_row(row: tuple[Any, ...]) -> WorkflowRecord:
         outputs=doc["outputs"],
         failures=doc["failures"],
         workflow_root=doc["workflow_root"],
-        shape=shape_from_json(doc["shape"]) if doc["shape"] else None,
+        shape=(codec or ShapeCodec()).decode(doc["shape"]),
         call_path=doc["call_path"],
         runner_pid=doc["runner_pid"],
         control=doc["control"],

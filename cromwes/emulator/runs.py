@@ -27,10 +27,12 @@ from typing import Any
 from cromwes.emulator.calls import failure, workflow_failures
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.documents import Documents
+from cromwes.emulator.processes import kill_group, kill_leftovers, kill_task_groups, send_signal
 from cromwes.emulator.records import WorkflowRecord
-from cromwes.emulator.rundir import ChildRun, WorkflowRun
+from cromwes.emulator.runfiles import error_message, read_result, write_run_files
 from cromwes.emulator.runner import EXIT_SUCCEEDED, EXIT_TERMINATED
 from cromwes.emulator.store import WorkflowStore
+from cromwes.emulator.subworkflows import register_executed_children
 from cromwes.emulator.timestamps import now_ms
 from cromwes.emulator.wdlsource import (
     Fetch,
@@ -100,7 +102,7 @@ class RunManager:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._dispatcher
         for handle in list(self._handles.values()):
-            _signal(handle.process, signal.SIGTERM)
+            send_signal(handle.process, signal.SIGTERM)
         if self._active:
             _, late = await asyncio.wait(list(self._active.values()), timeout=SHUTDOWN_GRACE)
             for handle in list(self._handles.values()):
@@ -116,6 +118,10 @@ class RunManager:
         self._pending[record.id] = Pending(time.monotonic() + delay, restart)
         self._wake.set()
 
+    def stopping(self) -> bool:
+        """Whether `stop` began (it changes across awaits, hence a method)."""
+        return self._stopping
+
     def is_running(self, workflow_id: str) -> bool:
         return workflow_id in self._handles
 
@@ -123,11 +129,17 @@ class RunManager:
         """Abort a `Running` workflow: SIGTERM to its runner (miniwdl stops each task's process
         group), SIGKILL to every group after `abort_grace`; `Aborted` once the runner is gone."""
         handle = self._handles.get(record.id)
+        if handle is None and record.id not in self._active:
+            # Still queued to run again after a restart: nothing to stop.
+            self._pending.pop(record.id, None)
+            record.end = now_ms()
+            await self._store.set_status(record, "Aborted")
+            return
         await self._store.set_status(record, "Aborting")
         if handle is None:
             return  # between pickup steps: `_run` sees `Aborting` and stops there
         handle.aborting = True
-        _signal(handle.process, signal.SIGTERM)
+        send_signal(handle.process, signal.SIGTERM)
         handle.killer = asyncio.create_task(self._kill_after_grace(handle))
 
     # dispatching
@@ -212,12 +224,11 @@ class RunManager:
             fetched = sources.bundle.files.get(sources.main_uri)
             record.files = replace(files, workflow=fetched)
         await asyncio.to_thread(
-            _write_run_files,
+            write_run_files,
             self._config.submissions_dir / record.id,
             root,
             sources,
             inputs,
-            restart,
         )
         await self._store.set_status(record, "Running")
         return True
@@ -228,6 +239,8 @@ class RunManager:
             await self._store.set_status(record, "Aborted")
 
     async def _execute(self, record: WorkflowRecord) -> None:
+        if self.stopping():
+            return  # picked up as the emulator stops: the next start runs it
         folder = self._config.submissions_dir / record.id
         result = folder / "result.json"
         log = await asyncio.to_thread(open, folder / "runner.log", "ab")
@@ -273,7 +286,7 @@ class RunManager:
             await handle.monitor
         if handle.killer is not None:
             handle.killer.cancel()
-        if self._stopping:
+        if self.stopping():
             return  # the record stays Running: the next start runs it again
         await self._finish(handle, code)
 
@@ -281,8 +294,8 @@ class RunManager:
         record = handle.record
         run = await self._documents.read_run(record)
         if run is not None:
-            await self._register_children(record, run)
-        result = await asyncio.to_thread(_read_json, handle.result_path)
+            await register_executed_children(self._store, record, run)
+        result = await asyncio.to_thread(read_result, handle.result_path)
         record.end = now_ms()
         record.runner_pid = None
         if (
@@ -299,7 +312,7 @@ class RunManager:
             elements = list(run.elements) if run is not None else []
             record.failures = workflow_failures(elements)
             if not record.failures[0]["causedBy"]:
-                message = _error_message(result.get("error"))
+                message = error_message(result.get("error"))
                 record.failures = [failure("Workflow failed", [failure(message)])]
         self.stats.finished += 1
         self.stats.by_result[status] = self.stats.by_result.get(status, 0) + 1
@@ -310,22 +323,7 @@ class RunManager:
             await asyncio.sleep(self._config.monitor_interval)  # a polling interval, not a wait
             run = await self._documents.read_run(handle.record)
             if run is not None:
-                await self._register_children(handle.record, run)
-
-    async def _register_children(self, parent: WorkflowRecord, run: WorkflowRun) -> None:
-        """Give every sub-workflow a record of its own, and keep its status current."""
-        for child in run.children:
-            record = self._store.get(child.workflow_id)
-            if record is None:
-                record = _child_record(self._store.new_seq(), parent, child)
-                await self._store.add(record)
-            else:
-                changed = _refresh_child(record, child)
-                if child.run.status != record.status:
-                    await self._store.set_status(record, child.run.status)
-                elif changed:
-                    await self._store.save(record)
-            await self._register_children(record, child.run)
+                await register_executed_children(self._store, handle.record, run)
 
     # stopping processes
 
@@ -336,7 +334,7 @@ class RunManager:
 
     async def _kill_everything(self, handle: RunHandle) -> None:
         # The runner's group, then each task's (tasks run in sessions of their own).
-        _kill_group(handle.process.pid)
+        kill_group(handle.process.pid)
         if handle.record.workflow_root:
             await asyncio.to_thread(kill_task_groups, handle.record.workflow_root)
 
@@ -349,107 +347,9 @@ class RunManager:
             if record.status == "Submitted":
                 self.enqueue(record)
             elif record.status in ("Running", "Aborting"):
-                await asyncio.to_thread(_kill_leftovers, record)
+                await asyncio.to_thread(kill_leftovers, record)
                 if record.status == "Aborting" or record.start is None:
                     record.end = now_ms()
                     await self._store.set_status(record, "Aborted")
                 else:
                     self.enqueue(record, restart=True)
-
-
-def kill_task_groups(workflow_root: str) -> None:
-    """SIGKILL the process group named by every task `pid` file under a run directory, if that
-    process still works inside this run directory (so a reused pid is never hit)."""
-    for folder, _, files in os.walk(workflow_root):
-        if "pid" in files:
-            with contextlib.suppress(OSError, ValueError):
-                pid = int(Path(folder, "pid").read_text().strip())
-                cwd = os.readlink(f"/proc/{pid}/cwd")
-                if cwd.startswith(folder):
-                    _kill_group(pid)
-
-
-def _kill_leftovers(record: WorkflowRecord) -> None:
-    if record.runner_pid:
-        with contextlib.suppress(OSError):
-            command = Path(f"/proc/{record.runner_pid}/cmdline").read_bytes()
-            if b"cromwes.emulator.runner" in command and record.id.encode() in command:
-                _kill_group(record.runner_pid)
-    if record.workflow_root and os.path.isdir(record.workflow_root):
-        kill_task_groups(record.workflow_root)
-        os.replace(record.workflow_root, f"{record.workflow_root}.interrupted-{now_ms()}")
-
-
-def _kill_group(pgid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)
-
-
-def _signal(process: asyncio.subprocess.Process, sig: signal.Signals) -> None:
-    if process.returncode is None:
-        with contextlib.suppress(ProcessLookupError):
-            process.send_signal(sig)
-
-
-def _write_run_files(
-    folder: Path, root: Path, sources: SubmissionSources, inputs: dict[str, Any], restart: bool
-) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for path, text in sources.bundle.files.items():
-        if path.startswith(str(folder)):
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            Path(path).write_text(text, encoding="utf-8")
-    (folder / "sources.json").write_text(json.dumps(sources.bundle.to_json()), encoding="utf-8")
-    (folder / "inputs.json").write_text(json.dumps(inputs), encoding="utf-8")
-    (folder / "result.json").unlink(missing_ok=True)
-    root.mkdir(parents=True, exist_ok=True)
-
-
-def _child_record(seq: int, parent: WorkflowRecord, child: ChildRun) -> WorkflowRecord:
-    record = WorkflowRecord(
-        seq=seq,
-        id=child.workflow_id,
-        status=child.run.status,
-        submission=child.run.start or now_ms(),
-        kind="subworkflow",
-        start=child.run.start,
-        end=child.run.end,
-        name=child.shape.name,
-        parent_id=parent.id,
-        root_id=parent.root_id or parent.id,
-        shape=child.shape,
-        call_path=child.relative_path,
-        workflow_root=child.run.directory,
-    )
-    _refresh_child(record, child)
-    return record
-
-
-def _refresh_child(record: WorkflowRecord, child: ChildRun) -> bool:
-    before = (record.start, record.end, record.outputs, record.failures)
-    record.start = child.run.start
-    record.end = child.run.end
-    record.inputs = {f"{child.shape.name}.{k}": v for k, v in child.run.inputs.items()}
-    record.outputs = dict(child.run.outputs) if child.run.status == "Succeeded" else {}
-    record.failures = (
-        workflow_failures(child.run.elements) if child.run.status == "Failed" else None
-    )
-    return before != (record.start, record.end, record.outputs, record.failures)
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _error_message(error: Any) -> str:
-    node = error if isinstance(error, dict) else None
-    message = "the workflow failed"
-    while node is not None:
-        message = str(node.get("message") or node.get("error") or message)
-        cause = node.get("cause")
-        node = cause if isinstance(cause, dict) else None
-    return message

@@ -15,7 +15,7 @@ from cromwes.emulator.app import create_emulator_app
 from cromwes.emulator.appkeys import FAULTS, LISTENERS, SERVICE
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.engine import WorkflowService
-from cromwes.emulator.synthetic import SyntheticRequest
+from cromwes.emulator.populate import SyntheticRequest
 
 
 class EmulatorServer:

@@ -18,7 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from cromwes.emulator.records import STATUSES, WorkflowRecord, record_from_row, record_row
+from cromwes.emulator.records import (
+    STATUSES,
+    ShapeCodec,
+    WorkflowRecord,
+    record_from_row,
+    record_row,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS workflows (
@@ -122,10 +128,15 @@ class WorkflowStore:
         await self.add_many([record])
 
     async def add_many(self, records: Sequence[WorkflowRecord]) -> None:
+        """Index new records, in order, giving each the next `seq` (if it has none), then persist
+        them. No await happens between numbering and indexing, so `seq` order is index order
+        even with concurrent submissions."""
         for record in records:
             if record.id in self._by_id:
                 raise DuplicateWorkflowId(record.id)
         for record in records:
+            if record.seq == 0:
+                record.seq = self.new_seq()
             self._index(record)
         if len(records) < 1000:
             await self._in_db_thread(self._write, [record_row(r) for r in records])
@@ -192,7 +203,8 @@ class WorkflowStore:
         connection.commit()
         self._connection = connection
         rows = connection.execute(f"SELECT {COLUMNS} FROM workflows ORDER BY seq").fetchall()
-        return [record_from_row(row) for row in rows]
+        codec = ShapeCodec()
+        return [record_from_row(row, codec) for row in rows]
 
     def _write(self, rows: list[tuple[Any, ...]]) -> None:
         assert self._connection is not None
@@ -200,7 +212,8 @@ class WorkflowStore:
             self._connection.executemany(UPSERT, rows)
 
     def _encode_and_write(self, records: list[WorkflowRecord]) -> None:
-        self._write([record_row(r) for r in records])
+        codec = ShapeCodec()
+        self._write([record_row(r, codec) for r in records])
 
     def _close_connection(self) -> None:
         if self._connection is not None:

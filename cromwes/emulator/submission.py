@@ -18,7 +18,9 @@ from typing import Any
 import yaml
 
 from cromwes.emulator.errors import BadRequest
+from cromwes.emulator.labels import parse_labels
 from cromwes.emulator.records import SubmittedFiles
+from cromwes.emulator.workflow_options import parse_options
 
 SINGLE_PARTS = frozenset(
     {
@@ -39,7 +41,6 @@ SINGLE_PARTS = frozenset(
 )
 INPUTS_AUX_PREFIX = "workflowInputs_"
 MAX_URL_LENGTH = 2000
-MAX_LABEL_LENGTH = 255
 MAX_DEPENDENCIES_BYTES = 200 * 1024 * 1024
 KNOWN_URL_SCHEMES = ("http", "https", "file", "ftp", "jar", "mailto", "jrt")
 """Schemes java.net.URL accepts; anything else is Cromwell's "unknown protocol"."""
@@ -92,8 +93,8 @@ def parse_submission(parts: Sequence[FormPart], loopback_hosts: Sequence[str]) -
         text("wdlSource"), text("workflowSource"), text("workflowUrl"), problems
     )
     inputs = _merged_inputs(form, problems)
-    options = _options(text("workflowOptions"), problems)
-    labels = _labels(text("labels") or "{}", problems)
+    options = parse_options(text("workflowOptions"), problems)
+    labels = parse_labels(text("labels") or "{}", problems)
     url = text("workflowUrl")
     if url is not None:
         problems += _url_problems(url, loopback_hosts)
@@ -125,20 +126,6 @@ def parse_submission(parts: Sequence[FormPart], loopback_hosts: Sequence[str]) -
     )
     warnings = (WDL_SOURCE_WARNING,) if "wdlSource" in form else ()
     return Submission(files=files, labels=labels, requested_id=requested, warnings=warnings)
-
-
-def validate_labels(labels: Any) -> dict[str, str]:
-    """Labels from a JSON value (also the `PATCH .../labels` body); raise `BadRequest`."""
-    problems: list[str] = []
-    result = _label_values(labels, problems)
-    if problems:
-        raise BadRequest("\n".join(problems))
-    return result
-
-
-def pretty_options(options: Mapping[str, Any]) -> str:
-    """Options as Cromwell echoes them in `submittedFiles.options` (spray's pretty printer)."""
-    return "{\n\n}" if not options else json.dumps(options, indent=2)
 
 
 def _workflow_source(
@@ -209,77 +196,6 @@ def _json_or_yaml(text: str, problems: list[str]) -> Any:
         return None
 
 
-def _options(text: str | None, problems: list[str]) -> str:
-    """Cromwell's `WorkflowOptions.fromJsonObject`: a string, boolean or number value is fine
-    whatever the key; `default_runtime_attributes` may be an object; an encrypted value is an
-    object with `iv` and `ciphertext`; every other value is refused."""
-    if text is None or not text.strip():
-        return pretty_options({})
-    try:
-        options = json.loads(text)
-    except ValueError as exn:
-        problems.append(f"Invalid workflow options provided: {exn}")
-        return text
-    if not isinstance(options, dict):
-        problems.append(
-            f"Invalid workflow options provided: Expecting JSON object, got {_compact(options)}"
-        )
-        return text
-    unsupported = [
-        f"Unsupported key/value pair in WorkflowOptions: {key} -> {_compact(value)}"
-        for key, value in options.items()
-        if not _supported_option(key, value)
-    ]
-    if unsupported:
-        problems.append("Invalid workflow options provided: " + "\n".join(unsupported))
-    return pretty_options(options)
-
-
-def _supported_option(key: str, value: Any) -> bool:
-    if isinstance(value, str | bool | int | float):
-        return True
-    if isinstance(value, dict):
-        return key == "default_runtime_attributes" or {"iv", "ciphertext"} <= set(value)
-    return False
-
-
-def _labels(text: str, problems: list[str]) -> dict[str, str]:
-    try:
-        parsed = json.loads(text)
-    except ValueError as exn:
-        problems.append(f"Workflow contains invalid labels JSON: {exn}")
-        return {}
-    return _label_values(parsed, problems)
-
-
-def _label_values(parsed: Any, problems: list[str]) -> dict[str, str]:
-    """Cromwell's `Label.validateLabel` and its messages (labels are 1-255 character keys and
-    string values of at most 255 characters)."""
-    if not isinstance(parsed, dict):
-        problems.append(
-            'Invalid workflow labels JSON. Expected a JsObject of "labelKey": "labelValue" values.'
-        )
-        return {}
-    labels: dict[str, str] = {}
-    for key, value in parsed.items():
-        if not isinstance(value, str):
-            problems.append(
-                f"Invalid label {key}: {_compact(value)} : Labels must be strings. "
-                "A Label key must be non-empty."
-            )
-            continue
-        if not key:
-            problems.append("Invalid label: `` can't be empty")
-        for text in (key, value):
-            if len(text) > MAX_LABEL_LENGTH:
-                problems.append(
-                    f"Invalid label: `{text}` is {len(text)} characters. "
-                    f"The maximum is {MAX_LABEL_LENGTH}."
-                )
-        labels[key] = value
-    return labels
-
-
 def _url_problems(url: str, loopback_hosts: Sequence[str]) -> list[str]:
     if len(url) > MAX_URL_LENGTH:
         return [
@@ -344,7 +260,3 @@ def _dependencies(part: FormPart, problems: list[str]) -> tuple[dict[str, str], 
     except zipfile.BadZipFile as exn:
         problems.append(f"workflowDependencies is not a valid zip archive: {exn}")
         return {}, ()
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))

@@ -10,11 +10,12 @@ by `write_log_files`, which does blocking I/O (call it through `asyncio.to_threa
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from cromwes.emulator.calls import (
     CallElement,
+    ExecutionEvent,
+    Failure,
     JobAttempt,
     SubworkflowAttempt,
     failure,
@@ -26,88 +27,7 @@ from cromwes.emulator.calls import (
 from cromwes.emulator.records import WorkflowRecord
 from cromwes.emulator.shapes import CallShape, WorkflowShape
 
-MIXED = (
-    (60, "Succeeded"),
-    (15, "Failed"),
-    (5, "Aborted"),
-    (10, "Running"),
-    (5, "Submitted"),
-    (2, "On Hold"),
-    (3, "Aborting"),
-)
-"""The share of each status among preloaded workflows (per hundred)."""
-PRELOAD_SPACING_MS = 60_000
 RUNNING_CALL_STATUSES = ("Running", "QueuedInCromwell")
-
-
-@dataclass(frozen=True, slots=True)
-class SyntheticRequest:
-    """The body of `POST /_emulator/workflows` (see the emulator README)."""
-
-    count: int = 1
-    status: str = "Succeeded"
-    """A workflow status, or `mixed` for the preload distribution."""
-    name: str = "synthetic"
-    shards: int = 0
-    retries: Mapping[int, int] = field(default_factory=dict)
-    retry_all: int = 0
-    failing_shards: frozenset[int] = frozenset()
-    subworkflows: int = 0
-    labels: Mapping[str, str] = field(default_factory=dict)
-    submission: int | None = None
-    interval_ms: int = 1000
-
-
-def request_shape(request: SyntheticRequest) -> WorkflowShape:
-    """A workflow `name` whose call `work` has `shards` shards, plus a call `sub` of
-    `subworkflows` shards, each a sub-workflow `<name>_sub` with one task call `inner`."""
-    calls = [
-        CallShape(
-            alias="work",
-            callee="work",
-            shards=request.shards,
-            retries=request.retries,
-            retry_all=request.retry_all,
-            failing_shards=request.failing_shards,
-        )
-    ]
-    if request.subworkflows > 0:
-        inner = WorkflowShape(name=f"{request.name}_sub", calls=(CallShape("inner", "inner"),))
-        calls.append(CallShape("sub", inner.name, shards=request.subworkflows, subworkflow=inner))
-    return WorkflowShape(name=request.name, calls=tuple(calls), outputs={"out": "File"})
-
-
-def mixed_status(index: int) -> str:
-    slot = index % 100
-    for share, status in MIXED:
-        if slot < share:
-            return status
-        slot -= share
-    return "Succeeded"
-
-
-def preload_times(
-    index: int, count: int, now: int, status: str
-) -> tuple[int, int | None, int | None]:
-    """Submission, start and end of the `index`th preloaded workflow: one a minute, the newest a
-    minute ago, so `seq` order and submission order agree as in Cromwell."""
-    submission = now - (count - index) * PRELOAD_SPACING_MS
-    start = submission + 5_000 if status not in ("Submitted", "On Hold") else None
-    end = (
-        start + 30_000
-        if start is not None and status in ("Succeeded", "Failed", "Aborted")
-        else None
-    )
-    return submission, start, end
-
-
-def call_root(workflow_root: str, alias: str, shard: int, attempt: int) -> str:
-    path = os.path.join(workflow_root, f"call-{alias}")
-    if shard >= 0:
-        path = os.path.join(path, f"shard-{shard}")
-    if attempt > 1:
-        path = os.path.join(path, f"attempt-{attempt}")
-    return path
 
 
 def elements_for(
@@ -213,6 +133,26 @@ def workflow_failure_message(
     return [failure("Workflow failed", causes)]
 
 
+def synthetic_failures(shape: WorkflowShape) -> list[Failure]:
+    """The workflow-level failures of a synthetic run that ended `Failed`, without generating
+    its call elements (a 50,000-shard run fails in one shard or many)."""
+    causes = [
+        failure(
+            job_failure_message(
+                f"{shape.name}.{alias}", shard, _last_attempt(shape, alias, shard), 1
+            )
+        )
+        for alias, shards in _failing(shape).items()
+        for shard in sorted(shards)
+    ]
+    return [failure("Workflow failed", causes)]
+
+
+def _last_attempt(shape: WorkflowShape, alias: str, shard: int) -> int:
+    call = next(c for c in shape.calls if c.alias == alias)
+    return call.failed_attempts(shard) + 1
+
+
 def log_files(elements: Iterable[CallElement]) -> dict[str, str]:
     """Every stdout/stderr file the elements name, with the text a synthetic job "printed"."""
     files: dict[str, str] = {}
@@ -262,6 +202,7 @@ def _job_elements(
     root: str,
     shared_logs: bool,
 ) -> list[JobAttempt]:
+    # Built with f-strings rather than os.path.join: this runs 50,000 times for a wide scatter.
     fqn = f"{workflow_name}.{call.alias}"
     retries = call.failed_attempts(shard) if status != "QueuedInCromwell" else 0
     attempts = retries + 1
@@ -269,19 +210,16 @@ def _job_elements(
     runtime = {"maxRetries": str(retries), "failOnStderr": "false", "continueOnReturnCode": "0"}
     inputs = {"index": shard} if shard >= 0 else {}
     slice_ms = max((end - start) // attempts, 1)
+    call_dir = f"{root}/call-{call.alias}"
+    shard_dir = f"{call_dir}/shard-{shard}" if shard >= 0 else call_dir
     for attempt in range(1, attempts + 1):
         attempt_start = start + slice_ms * (attempt - 1)
         attempt_end = attempt_start + slice_ms
-        last = attempt == attempts
-        attempt_status = status if last else "RetryableFailure"
+        attempt_status = status if attempt == attempts else "RetryableFailure"
         finished = attempt_status not in RUNNING_CALL_STATUSES
-        directory = call_root(root, call.alias, shard, attempt)
-        logs = (
-            os.path.join(root, f"call-{call.alias}", "execution")
-            if shared_logs
-            else os.path.join(directory, "execution")
-        )
-        return_code = 1 if attempt_status in ("Failed", "RetryableFailure") else 0
+        directory = shard_dir if attempt == 1 else f"{shard_dir}/attempt-{attempt}"
+        logs = f"{call_dir}/execution" if shared_logs else f"{directory}/execution"
+        failed = attempt_status in ("Failed", "RetryableFailure")
         elements.append(
             JobAttempt(
                 fqn=fqn,
@@ -291,25 +229,41 @@ def _job_elements(
                 start=attempt_start,
                 end=attempt_end if finished else None,
                 call_root=directory,
-                stdout=os.path.join(logs, "stdout"),
-                stderr=os.path.join(logs, "stderr"),
+                stdout=f"{logs}/stdout",
+                stderr=f"{logs}/stderr",
                 command_line=f"echo 'synthetic {fqn} shard {shard}'",
                 job_id=str(10_000 + max(shard, 0) * 8 + attempt),
-                return_code=return_code
-                if attempt_status in ("Done", "Failed", "RetryableFailure")
+                return_code=(1 if failed else 0)
+                if finished and attempt_status != "Aborted"
                 else None,
                 inputs=inputs,
-                outputs={"out": os.path.join(logs, "stdout")} if attempt_status == "Done" else {},
+                outputs={"out": f"{logs}/stdout"} if attempt_status == "Done" else {},
                 runtime_attributes=runtime,
-                failures=[failure(job_failure_message(fqn, shard, attempt, 1))]
-                if return_code
-                else [],
+                failures=[failure(job_failure_message(fqn, shard, attempt, 1))] if failed else [],
                 events=job_events(attempt_start, attempt_start + 1, attempt_end)
                 if finished
                 else (),
             )
         )
     return elements
+
+
+def _events(start: int, end: int) -> tuple[ExecutionEvent, ...]:
+    return job_events(start, start + 1, end)
+
+
+def shared_log_files(record: WorkflowRecord) -> dict[str, str]:
+    """The stdout/stderr files of a synthetic run, one pair per call (shards share them)."""
+    files: dict[str, str] = {}
+    if record.shape is None or record.start is None or record.workflow_root is None:
+        return files
+    for call in record.shape.calls:
+        if call.subworkflow is None:
+            logs = f"{record.workflow_root}/call-{call.alias}/execution"
+            label = f"{record.shape.name}.{call.alias}, every shard and attempt"
+            files[f"{logs}/stdout"] = f"{label}: synthetic stdout\n"
+            files[f"{logs}/stderr"] = f"{label}: synthetic stderr\n"
+    return files
 
 
 def _sub_element(

@@ -3,9 +3,11 @@
 import asyncio
 import io
 import json
+import os
 import time
 import zipfile
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -54,6 +56,21 @@ workflow test {
   }
 }
 """
+
+LONG = """version 1.0
+
+task long {
+  command <<<
+    sleep 600 &
+    sleep 600
+  >>>
+}
+
+workflow long_running {
+  call long
+}
+"""
+"""A task that runs for ten minutes, with a background child: for abort and restart tests."""
 
 
 async def submit(
@@ -146,3 +163,17 @@ def zip_of(files: Mapping[str, str]) -> bytes:
         for name, text in files.items():
             archive.writestr(name, text)
     return buffer.getvalue()
+
+
+def process_group_alive(pgid: int) -> bool:
+    """Whether any live process still belongs to process group `pgid` (read from /proc)."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                return True
+    return False

@@ -19,13 +19,15 @@ from tests.emulator.helpers import (
     API,
     HELLO_1_0,
     HELLO_DRAFT2,
+    LONG,
     get_json,
     post_json,
+    process_group_alive,
     submit,
     wait_status,
     wait_until,
 )
-from tests.emulator.structure import lines, shape_problems
+from tests.emulator.structure import Allowances, lines, shape_problems
 
 pytestmark = [pytest.mark.wdl, pytest.mark.asyncio(loop_scope="module")]
 
@@ -112,20 +114,6 @@ task shout {
 }
 """,
 }
-
-LONG = """version 1.0
-
-task long {
-  command <<<
-    sleep 600 &
-    sleep 600
-  >>>
-}
-
-workflow long_running {
-  call long
-}
-"""
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -263,21 +251,11 @@ async def test_imported_subworkflow_from_dependencies_zip(emulator: aiohttp.Clie
     assert direct["outputs"] == {"inner.shouted": "ADA"}
 
 
-def process_group_alive(pgid: int) -> bool:
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            fields = stat.rsplit(")", 1)[1].split()
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                return True
-    return False
-
-
-async def test_abort_kills_the_task_process_group(emulator: aiohttp.ClientSession) -> None:
-    submitted = await submit(emulator, LONG)
+async def test_abort_kills_the_task_process_group(
+    emulator: aiohttp.ClientSession, recorded: Recorded
+) -> None:
+    version = {"workflowType": "WDL", "workflowTypeVersion": "1.0"}  # as in the recording
+    submitted = await submit(emulator, LONG, parts=version)
     workflow_id = submitted["id"]
     job_ids: list[str] = []
 
@@ -292,6 +270,10 @@ async def test_abort_kills_the_task_process_group(emulator: aiohttp.ClientSessio
     await wait_until(task_running, "the long task running with a job id")
     pgid = int(job_ids[0])
     assert process_group_alive(pgid)
+    running = await metadata(emulator, workflow_id)
+    docker_only = Allowances(missing={"compressedDockerSize": "no Docker on a Local backend"})
+    problems = shape_problems(running, recorded("metadata-running.json"), docker_only)
+    assert not problems, lines(problems)
     aborting = await post_json(emulator, f"{API}/{workflow_id}/abort")
     assert aborting == {"id": workflow_id, "status": "Aborting"}
     await wait_status(emulator, workflow_id, "Aborted")

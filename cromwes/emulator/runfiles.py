@@ -1,0 +1,43 @@
+"""The files of one run in its submission folder (`<data>/submissions/<id>/`): the source
+bundle and inputs the runner child reads, and the result it writes. Blocking: call these
+through `asyncio.to_thread`."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cromwes.emulator.wdlsource import SubmissionSources
+
+
+def write_run_files(
+    folder: Path, root: Path, sources: SubmissionSources, inputs: dict[str, Any]
+) -> None:
+    """Sources (as files, and as the bundle the runner replays), inputs, and a fresh run root."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path, text in sources.bundle.files.items():
+        if path.startswith(str(folder)):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).write_text(text, encoding="utf-8")
+    (folder / "sources.json").write_text(json.dumps(sources.bundle.to_json()), encoding="utf-8")
+    (folder / "inputs.json").write_text(json.dumps(inputs), encoding="utf-8")
+    (folder / "result.json").unlink(missing_ok=True)
+    root.mkdir(parents=True, exist_ok=True)
+
+
+def read_result(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def error_message(error: Any) -> str:
+    """The innermost message of a miniwdl `error_json` document."""
+    node = error if isinstance(error, dict) else None
+    message = "the workflow failed"
+    while node is not None:
+        message = str(node.get("message") or node.get("error") or message)
+        cause = node.get("cause")
+        node = cause if isinstance(cause, dict) else None
+    return message
