@@ -49,7 +49,7 @@ def parser() -> argparse.ArgumentParser:
 
 def config_from(args: argparse.Namespace) -> EmulatorConfig:
     return EmulatorConfig(
-        data_dir=args.data_dir,
+        data_dir=args.data_dir.resolve(),
         mode=args.mode,
         cromwell_version=args.cromwell_version,
         pickup_delay=args.pickup_delay,
