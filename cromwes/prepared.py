@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from cromwes.paths import PathRule, compile_rules
 from cromwes.settings import Settings
+from cromwes.translate.idempotency import DIGEST_LABEL
 from cromwes.translate.pagination import token_key
 from cromwes.translate.submission import SubmissionRules
 
@@ -34,5 +35,7 @@ def prepare(settings: Settings) -> Prepared:
         ),
         path_rules=compile_rules(settings.path_translations),
         token_key=token_key(settings.runs.page_token_secret, cromwell.url),
-        hidden_labels=frozenset({cromwell.workflow_url_label, cromwell.idempotency_label}),
+        hidden_labels=frozenset(
+            {cromwell.workflow_url_label, cromwell.idempotency_label, DIGEST_LABEL}
+        ),
     )

@@ -1,5 +1,7 @@
 """Handlers of /runs: list, submit, run log, status and cancel."""
 
+import uuid
+
 from aiohttp import web
 from aiohttp_apigami import docs, querystring_schema, response_schema
 
@@ -13,9 +15,9 @@ from cromwes.appkeys import CROMWELL, PREPARED, RUN_DETAILS, SERVICE_STATE, SETT
 from cromwes.auth.base import principal_of
 from cromwes.models import RunId
 from cromwes.paths import translate_inputs, translate_outputs
-from cromwes.run_ids import new_run_id
 from cromwes.run_listing import run_page
 from cromwes.runs import cancel, ensure_owner, run_status
+from cromwes.submissions import submission_identity, submit, submit_once
 from cromwes.translate.listing import RunFilters
 from cromwes.translate.runlog import RunUrls, run_log
 from cromwes.translate.submission import WesSubmission, cromwell_submission
@@ -62,32 +64,41 @@ async def list_runs(request: web.Request) -> web.Response:
 @response_schema(schemas.RunIdSchema, 200)
 async def submit_run(request: web.Request) -> web.Response:
     settings, prepared = request.app[SETTINGS], request.app[PREPARED]
-    run_id = new_run_id()
+    key = request.headers.get("Idempotency-Key")
+    caller = principal_of(request).id
+    storage = request.app[STORAGE]
     async with received_submission(
         request,
-        storage=request.app[STORAGE],
-        folder=run_id,
+        storage=storage,
+        folder=str(uuid.uuid4()),
         limits=settings.uploads,
         keep_in_memory=prepared.submission_rules.kept_in_memory,
     ) as body:
-        fields = schemas.RunWorkflowForm().load(body.fields)
-        submission = WesSubmission(**fields, attachments=tuple(body.attachments))
+        submission = WesSubmission(
+            **schemas.RunWorkflowForm().load(body.fields), attachments=tuple(body.attachments)
+        )
         authorize_workflow(
             submission.workflow_url,
             [AttachmentDigest(a.name, a.md5) for a in submission.attachments],
             settings.workflows.authorizers,
         )
+        identity = submission_identity(submission, key, caller, settings.cromwell.idempotency_label)
         form = cromwell_submission(
             submission,
             prepared.submission_rules,
-            user_id=principal_of(request).id,
-            extra_labels={},
+            user_id=caller,
+            extra_labels=identity.labels,
             translate_inputs=lambda inputs: translate_inputs(inputs, prepared.path_rules),
-            requested_id=run_id if settings.cromwell.request_workflow_ids else None,
+            requested_id=identity.run_id if key or settings.cromwell.request_workflow_ids else None,
             engine_version=await request.app[SERVICE_STATE].engine_version(),
         )
-        answer = await request.app[CROMWELL].submit(form)
-    return json_response(RunId(answer["id"]))
+        if key is None:
+            run_id = await submit(request.app[CROMWELL], form)
+        else:
+            run_id, created = await submit_once(request.app[CROMWELL], form, digest=identity.digest)
+            if not created:
+                await storage.remove_staged(body.staged)
+    return json_response(RunId(run_id))
 
 
 @docs(tags=["Workflow Runs"], summary="Get detailed info about a workflow run.", responses=ERRORS)

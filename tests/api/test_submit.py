@@ -201,7 +201,9 @@ async def test_data_attachments_are_staged_and_inputs_point_at_them(
     run_id = await stack.wes.submit(form)
     record = await submitted_to_cromwell(stack, run_id)
     staged = Path(record["submitted"]["inputs"]["hello_world.name"])
-    assert staged == tmp_path / "uploads" / run_id / "data" / "names.txt"
+    folder, *name = staged.relative_to(tmp_path / "uploads").parts
+    assert name == ["data", "names.txt"]
+    assert len(folder) == 36, "one fresh UUID folder per submission"
     assert await asyncio.to_thread(staged.read_bytes) == b"Frank\n"
     log = (await stack.wes.get(f"runs/{run_id}", expect=200)).json
     assert log["request"]["workflow_params"] == {"hello_world.name": "data/names.txt"}
