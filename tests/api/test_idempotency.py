@@ -12,9 +12,10 @@ async def stats(stack: Stack) -> dict[str, int]:
 
 async def test_a_retried_submit_returns_the_same_run(stack: Stack, tmp_path: Path) -> None:
     headers = {"Idempotency-Key": "order-42"}
-    form = {"attachments": {"names.txt": b"Frank\n"}}
-    first = await stack.wes.post("runs", data=hello_form(**form), headers=headers, expect=200)
-    again = await stack.wes.post("runs", data=hello_form(**form), headers=headers, expect=200)
+    files = {"names.txt": b"Frank\n"}
+    first = await stack.wes.post("runs", data=hello_form(attachments=files), headers=headers)
+    again = await stack.wes.post("runs", data=hello_form(attachments=files), headers=headers)
+    assert first.status == again.status == 200
     assert first.json == again.json
     assert (await stats(stack))["submissions"] == 1
     staged = list((tmp_path / "uploads").rglob("names.txt"))
