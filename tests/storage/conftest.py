@@ -33,13 +33,7 @@ from cromwes.storage.azure import API_VERSION
 from cromwes.storage.base import Storage
 from cromwes.storage.select import open_storage
 from tests.conftest import skip_or_fail
-from tests.storage.emulators import (
-    Azurite,
-    TokenServer,
-    running_azurite,
-    running_token_server,
-    service_account_info,
-)
+from tests.storage.emulators import Azurite, running_azurite, service_account_info
 
 AZURITE_BIN = (
     Path(__file__).resolve().parents[1] / "azurite" / "node_modules" / ".bin" / "azurite-blob"
@@ -84,14 +78,8 @@ def gcs_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def token_server() -> Iterator[TokenServer]:
-    with running_token_server() as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def service_account(token_server: TokenServer) -> dict[str, str]:
-    return service_account_info(token_server.token_uri)
+def service_account() -> dict[str, str]:
+    return service_account_info()
 
 
 @pytest.fixture(scope="session")

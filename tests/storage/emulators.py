@@ -1,10 +1,9 @@
-"""The real servers the storage tests talk to: Azurite, and a Google OAuth token endpoint.
+"""The real servers and keys the storage tests use: Azurite, and a service-account key.
 
 Recipes and their pitfalls: ../shared/reference/emulator-recipes.md §2-§4.
 """
 
 import ctypes
-import json
 import os
 import re
 import signal
@@ -13,10 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -122,57 +118,17 @@ def _stop_group(process: subprocess.Popen[str]) -> None:
         process.stdout.close()
 
 
-@dataclass
-class TokenServer:
-    """A Google OAuth 2.0 token endpoint on loopback: what a service account's `token_uri` calls.
-
-    Service-account credentials fetch an access token before their first API call; the emulator
-    accepts any bearer token, so this one hands out a fixed token and counts the requests.
-    """
-
-    token_uri: str
-    requests: list[dict[str, list[str]]]
-
-
-@contextmanager
-def running_token_server() -> Iterator[TokenServer]:
-    requests: list[dict[str, list[str]]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            requests.append(parse_qs(self.rfile.read(length).decode()))
-            body = json.dumps(
-                {"access_token": "test-access-token", "expires_in": 3600, "token_type": "Bearer"}
-            ).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # the token requests are asserted on, not printed
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        host, port = server.server_address[:2]
-        yield TokenServer(f"http://{host!s}:{port}/token", requests)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
 TEST_UNIVERSE = "cromwes.test"
-"""The key's universe domain. In Google's own universe (googleapis.com) google-auth looks up a
-"regional access boundary" at iamcredentials.googleapis.com after each token refresh; tests must
-not reach outside the machine, and cromwes must honour a key's universe anyway."""
+"""The key's universe domain. In Google's own universe (googleapis.com) google-auth fetches an
+access token from the key's token_uri and then looks up a "regional access boundary" at
+iamcredentials.googleapis.com; in any other universe it signs its own JWT bearer tokens, so no
+request leaves the machine. cromwes must honour a key's universe anyway (sovereign clouds)."""
+
+UNREACHABLE_TOKEN_URI = "http://127.0.0.1:9/token"
+"""Required in a key, never called in its universe; were it called, it would fail at once."""
 
 
-def service_account_info(token_uri: str) -> dict[str, str]:
+def service_account_info(email: str = "cromwes-test") -> dict[str, str]:
     """A service-account key made here: it signs V4 URLs offline like a real one."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(
@@ -185,8 +141,8 @@ def service_account_info(token_uri: str) -> dict[str, str]:
         "project_id": "cromwes-test",
         "private_key_id": "test-key-1",
         "private_key": pem,
-        "client_email": "cromwes-test@cromwes-test.iam.gserviceaccount.com",
+        "client_email": f"{email}@cromwes-test.iam.gserviceaccount.com",
         "client_id": "1",
-        "token_uri": token_uri,
+        "token_uri": UNREACHABLE_TOKEN_URI,
         "universe_domain": TEST_UNIVERSE,
     }
