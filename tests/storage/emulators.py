@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,7 +32,6 @@ PR_SET_PDEATHSIG = 1
 class Azurite:
     """A running Azurite blob service; `account_url` ends with the account name (path style)."""
 
-    process: subprocess.Popen[str]
     account_url: str
     output: list[str] = field(default_factory=list)
 
@@ -46,14 +46,46 @@ class Azurite:
 @contextmanager
 def running_azurite(binary: Path, workdir: Path) -> Iterator[Azurite]:
     """Start Azurite on a port it picks itself (`--blobPort 0`) and stop its whole group after."""
+    command = [
+        str(binary),
+        *("--blobHost", "127.0.0.1", "--blobPort", "0"),
+        *("--inMemoryPersistence", "--disableTelemetry"),
+    ]
+    with running_server(command, LISTENING, cwd=workdir) as (address, output):
+        yield Azurite(f"{address}/{AZURITE_ACCOUNT}", output)
+
+
+GCS_EMULATOR_SCRIPT = """
+import sys
+from gcp_storage_emulator.server import create_server
+server = create_server("127.0.0.1", 0, in_memory=True)
+server.start()
+print("GCS emulator listens on http://%s:%d" % server._api._httpd.server_address, flush=True)
+sys.stdin.read()  # until the parent closes our stdin
+server.stop()
+"""
+GCS_LISTENING = re.compile(r"GCS emulator listens on (http://\S+)")
+
+
+@contextmanager
+def gcs_emulator_process() -> Iterator[str]:
+    """The GCS emulator in a child process: the objects it holds in memory are not ours."""
+    with running_server([sys.executable, "-c", GCS_EMULATOR_SCRIPT], GCS_LISTENING) as (url, _):
+        yield url
+
+
+@contextmanager
+def running_server(
+    command: list[str], listening_line: re.Pattern[str], cwd: Path | None = None
+) -> Iterator[tuple[str, list[str]]]:
+    """Run a server in its own process group until it prints `listening_line`; kill the group after.
+
+    Yields the line's first group (the address) and the output so far.
+    """
     process = subprocess.Popen(
-        [
-            str(binary),
-            *("--blobHost", "127.0.0.1", "--blobPort", "0"),
-            *("--inMemoryPersistence", "--disableTelemetry"),
-        ],
-        cwd=workdir,
-        stdin=subprocess.DEVNULL,
+        command,
+        cwd=cwd,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -62,21 +94,22 @@ def running_azurite(binary: Path, workdir: Path) -> Iterator[Azurite]:
     )
     try:
         output: list[str] = []
-        listening = threading.Event()
         address: list[str] = []
-        # Keep draining stdout for the whole session so that Azurite never blocks on a full pipe.
+        listening = threading.Event()
+        # Keep draining stdout for the server's lifetime so that it never blocks on a full pipe.
         threading.Thread(
-            target=_drain, args=(process, output, address, listening), daemon=True
+            target=_drain, args=(process, listening_line, output, address, listening), daemon=True
         ).start()
         if not listening.wait(STARTUP_TIMEOUT) or not address:
-            raise RuntimeError(f"Azurite did not start listening; it said: {''.join(output)}")
-        yield Azurite(process, f"{address[0]}/{AZURITE_ACCOUNT}", output)
+            raise RuntimeError(f"{command[0]} did not start listening; it said: {''.join(output)}")
+        yield address[0], output
     finally:
         _stop_group(process)
 
 
 def _drain(
     process: subprocess.Popen[str],
+    listening_line: re.Pattern[str],
     output: list[str],
     address: list[str],
     listening: threading.Event,
@@ -84,7 +117,7 @@ def _drain(
     assert process.stdout is not None
     for line in process.stdout:
         output.append(line)
-        if (match := LISTENING.search(line)) and not listening.is_set():
+        if (match := listening_line.search(line)) and not listening.is_set():
             address.append(match[1])
             listening.set()
     listening.set()  # exited before listening: let the waiter fail at once
@@ -104,6 +137,8 @@ def _die_with_parent() -> Callable[[], None]:
 
 
 def _stop_group(process: subprocess.Popen[str]) -> None:
+    if process.stdin is not None:
+        process.stdin.close()  # a polite stop for servers that wait on stdin
     for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 10.0)):
         try:
             os.killpg(process.pid, sig)
