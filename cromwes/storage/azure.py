@@ -201,7 +201,9 @@ class AzureStorage:
     def _blob(self, path: str) -> BlobClient:
         blob_name = self._blob_name(path)
         if blob_name is None:
-            raise NotFound(f"{path} is not a blob of this service's container.")
+            # Drop any query: a SAS handed to us must not be echoed into a response or a log.
+            shown = path.split("?", 1)[0]
+            raise NotFound(f"{shown} is not a blob of this service's container.")
         return self._container.get_blob_client(blob_name)
 
     def _blob_name(self, path: str) -> str | None:

@@ -100,3 +100,12 @@ async def test_blob_without_md5_has_no_checksum_and_does_not_crash(
     info = await azure_backend.storage.stat("cromwell/call-a/stdout")
 
     assert (info.size, info.checksums) == (12, ())
+
+
+async def test_refusal_does_not_echo_a_sas(azure_backend: Backend, azure_container: str) -> None:
+    path = f"https://acct.blob.core.windows.net/{azure_container}/x.txt?sv=1&sig=SECRETSIG"
+
+    with pytest.raises(NotFound) as raised:
+        await azure_backend.storage.stat(path)
+
+    assert "SECRETSIG" not in raised.value.msg
