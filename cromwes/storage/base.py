@@ -45,11 +45,18 @@ class Storage(Protocol):
         ...
 
     async def remove_staged(self, locations: Sequence[str]) -> None:
-        """Remove what `stage` wrote (after a failed submission); missing files are fine."""
+        """Remove what `stage` wrote (after a failed submission) and the folders it made.
+
+        Missing files are fine, and locations outside the staging area are left alone. Every
+        location is tried; StorageError afterwards if any could not be removed.
+        """
         ...
 
     def owns(self, path: str) -> bool:
-        """Whether `path` is a file this backend may read (its scheme and allowed roots)."""
+        """Whether `path` is a file this backend may read (its scheme and allowed roots).
+
+        Decided from the string alone, without I/O: it says nothing about existence.
+        """
         ...
 
     async def stat(self, path: str) -> FileInfo:
@@ -60,8 +67,9 @@ class Storage(Protocol):
         """Bytes `start..end` (inclusive) of the file, in chunks of bounded size.
 
         The range is clipped to the end of the file, so a range that starts past the end (any
-        range of an empty file, or `end < start`) yields nothing. NotFound is raised on the first
-        iteration if the file does not exist or may not be read.
+        range of an empty file, or `end < start`) yields nothing; a negative `start` is
+        RangeNotSatisfiable. NotFound is raised on the first iteration if the file does not
+        exist or may not be read.
         """
         ...
 

@@ -76,6 +76,7 @@ class LocalStorage:
 
     def _remove_staged(self, locations: Sequence[str]) -> None:
         folders: set[Path] = set()
+        failures = 0
         for location in locations:
             local = _local_path(location)
             folder = None if local is None else resolve_confined(self._roots, local.parent)
@@ -87,7 +88,11 @@ class LocalStorage:
             ):
                 logger.warning("not removing %s: it is not under the staging root", location)
                 continue
-            (folder / local.name).unlink(missing_ok=True)
+            try:
+                (folder / local.name).unlink(missing_ok=True)
+            except OSError:
+                logger.exception("removing staged %s failed", location)
+                failures += 1
             folders.update(p for p in (folder, *folder.parents) if self._staging_root in p.parents)
         # Deepest first, so `<uuid>/a/b` goes before `<uuid>/a` and `<uuid>`; a folder that still
         # holds something (another attachment) stays.
@@ -98,7 +103,10 @@ class LocalStorage:
                 pass
             except OSError as exc:
                 if exc.errno != errno.ENOTEMPTY:
-                    raise StorageError(f"cannot remove staged folder: {exc.strerror}") from exc
+                    logger.exception("removing staged folder %s failed", folder)
+                    failures += 1
+        if failures:
+            raise StorageError(f"{failures} staged file(s) or folder(s) could not be removed.")
 
     def owns(self, path: str) -> bool:
         local = _local_path(path)
@@ -106,14 +114,8 @@ class LocalStorage:
 
     async def stat(self, path: str) -> FileInfo:
         resolved = await asyncio.to_thread(self._resolve, path)
-        try:
-            info = await asyncio.to_thread(os.lstat, resolved)
-        except FileNotFoundError as exc:
-            raise NotFound(f"{path} does not exist.") from exc
-        except OSError as exc:
-            raise StorageError(f"cannot read {path}: {exc.strerror}") from exc
-        if not stat.S_ISREG(info.st_mode):
-            raise NotFound(f"{path} is not a file.")
+        # Through the same open as a read, so that the file described is the one checked.
+        info = await asyncio.to_thread(self._fstat, path, resolved)
         return FileInfo(
             path=path,
             name=resolved.name,
@@ -121,6 +123,10 @@ class LocalStorage:
             last_modified=datetime.fromtimestamp(info.st_mtime, UTC),
             content_type=mimetypes.guess_type(resolved.name)[0],
         )
+
+    def _fstat(self, path: str, resolved: Path) -> os.stat_result:
+        with self._open(path, resolved) as handle:
+            return os.fstat(handle.fileno())
 
     async def read(self, path: str, start: int, end: int) -> AsyncIterator[bytes]:
         if start < 0:

@@ -113,6 +113,18 @@ async def test_remove_staged_leaves_nothing_behind(backend: Backend) -> None:
             await backend.storage.stat(location)
 
 
+async def test_remove_staged_keeps_what_it_was_not_asked_to_remove(backend: Backend) -> None:
+    removed = await stage(backend, "sub/removed.txt", b"a")
+    kept = await stage(backend, "sub/kept.txt", b"b")
+
+    await backend.storage.remove_staged([removed])
+
+    assert await read_all(backend, kept, 0, 0) == b"b"
+    assert [name for name in await backend.everything() if name.endswith(".txt")] == [
+        f"{FOLDER}/sub/kept.txt"
+    ]
+
+
 async def test_stat_describes_the_file(backend: Backend) -> None:
     data = b"hello, stat\n" * 100
     before = datetime.now(UTC) - timedelta(seconds=5)
