@@ -1,4 +1,4 @@
-"""Azure paths: blobs of the configured account and container only, named without tricks."""
+"""Azure specifics: only blobs of the configured account and container, one version per read."""
 
 from collections.abc import AsyncIterator
 
@@ -6,7 +6,7 @@ import pytest
 from azure.storage.blob import BlobBlock
 from azure.storage.blob.aio import BlobServiceClient, ContainerClient
 
-from cromwes.errors import NotFound
+from cromwes.errors import NotFound, StorageError
 from cromwes.storage.azure import API_VERSION
 from cromwes.storage.base import DeleteOutcome
 from tests.storage.conftest import STAGING, Backend, unique_name
@@ -109,3 +109,22 @@ async def test_refusal_does_not_echo_a_sas(azure_backend: Backend, azure_contain
         await azure_backend.storage.stat(path)
 
     assert "SECRETSIG" not in raised.value.msg
+
+
+async def test_blob_replaced_during_a_read_fails_rather_than_splicing(
+    azure_backend: Backend, azurite: Azurite, azure_container: str
+) -> None:
+    data = b"a" * (9 * 1024 * 1024)
+    location = await azure_backend.storage.stage(FOLDER, "changing.log", chunks_of(data))
+    reader = azure_backend.storage.read(location, 0, len(data) - 1)
+    first = await anext(reader)
+
+    async with BlobServiceClient.from_connection_string(
+        azurite.connection_string, api_version=API_VERSION
+    ) as service:
+        blob = service.get_blob_client(azure_container, f"{STAGING}/{FOLDER}/changing.log")
+        await blob.upload_blob(b"replaced", overwrite=True)
+
+    with pytest.raises(StorageError, match="changed"):
+        _ = [chunk async for chunk in reader]
+    assert set(first) == {ord("a")}
