@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from cromwes.settings import Settings, StorageName
 from cromwes.storage.azure import azure_storage
 from cromwes.storage.base import Storage
-from cromwes.storage.gcs import gcs_storage
+from cromwes.storage.gcs_client import gcs_storage
 from cromwes.storage.local import LocalStorage
 
 
