@@ -23,6 +23,8 @@ class FileInfo:
 
 
 class DeleteOutcome(StrEnum):
+    """What became of one file a caller asked to delete (the reference's deletion `state`)."""
+
     DELETED = "DELETED"
     NOT_FOUND = "NOT_FOUND"
     FAILED = "FAILED"
@@ -34,16 +36,27 @@ class Storage(Protocol):
     async def stage(self, folder: str, name: str, chunks: AsyncIterator[bytes]) -> str:
         """Write one attachment to `<staging root>/<folder>/<name>`; return where it went.
 
-        `name` was checked by the caller (relative, no `..`). Refuses to overwrite.
+        `name` was checked by the caller (relative, no `..`); a name that would still leave the
+        folder is refused with InvalidRequest. The bytes are streamed as `chunks` yields them,
+        never held whole. An existing file is never overwritten: that can only be the same name
+        twice in one submission, so it is an InvalidRequest too. If `chunks` raises, nothing is
+        left behind and the error propagates.
         """
         ...
 
     async def remove_staged(self, locations: Sequence[str]) -> None:
-        """Remove what `stage` wrote (after a failed submission); missing files are fine."""
+        """Remove what `stage` wrote (after a failed submission) and the folders it made.
+
+        Missing files are fine, and locations outside the staging area are left alone. Every
+        location is tried; StorageError afterwards if any could not be removed.
+        """
         ...
 
     def owns(self, path: str) -> bool:
-        """Whether `path` is a file this backend may read (its scheme and allowed roots)."""
+        """Whether `path` is a file this backend may read (its scheme and allowed roots).
+
+        Decided from the string alone, without I/O: it says nothing about existence.
+        """
         ...
 
     async def stat(self, path: str) -> FileInfo:
@@ -51,11 +64,23 @@ class Storage(Protocol):
         ...
 
     def read(self, path: str, start: int, end: int) -> AsyncIterator[bytes]:
-        """Bytes `start..end` (inclusive) of the file, in chunks of bounded size."""
+        """Bytes `start..end` (inclusive) of the file, in chunks of bounded size.
+
+        The range is clipped to the end of the file, so a range that starts past the end (any
+        range of an empty file, or `end < start`) yields nothing; a negative `start` is
+        RangeNotSatisfiable. NotFound is raised on the first iteration if the file does not
+        exist or may not be read.
+        """
         ...
 
-    async def delete(self, path: str) -> DeleteOutcome: ...
+    async def delete(self, path: str) -> DeleteOutcome:
+        """Delete one file: DELETED, NOT_FOUND (missing or not readable here) or FAILED."""
+        ...
 
-    async def signed_url(self, path: str, ttl_seconds: float) -> str | None:
-        """A time-limited URL that reads the file directly, or None if the backend has none."""
+    async def signed_url(self, path: str, ttl_seconds: float | None = None) -> str | None:
+        """A time-limited URL that reads the file directly, or None if the backend has none.
+
+        `ttl_seconds` defaults to the backend's configured TTL (`gcp.signed_url_ttl`,
+        `abs.signed_url_ttl`). NotFound if `path` is not this backend's to read.
+        """
         ...

@@ -2,111 +2,142 @@
 
 import asyncio
 import errno
+import logging
 import mimetypes
 import os
+import stat
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+from urllib.parse import unquote, urlsplit
 
-from cromwes.errors import NotFound, StorageError
+from cromwes.errors import InvalidRequest, NotFound, RangeNotSatisfiable, StorageError
 from cromwes.storage.base import DeleteOutcome, FileInfo
+from cromwes.storage.confined import Roots, resolve_confined
+from cromwes.storage.names import staged_name
 
-CHUNK = 256 * 1024
+CHUNK_SIZE = 1024 * 1024
+"""Bytes per read from disk: big enough that thread hops cost little, small enough to not matter."""
+
+OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+"""O_NOFOLLOW: the resolved path has no symlinks left, so one appearing now is a swap; O_NONBLOCK:
+opening a FIFO someone left in a log directory must not hang a worker thread."""
+
+logger = logging.getLogger(__name__)
 
 
 class LocalStorage:
-    """Stages attachments under `staging_root`; reads files only under `read_roots`.
+    """Stages attachments under `staging_root`; reads only under `read_roots` and the staging root.
 
-    A path outside every read root is refused without touching the file system, after it is
-    resolved (symlinks followed), so neither `..` nor a link can reach outside a root.
+    A path is refused with NotFound before anything outside the roots is looked at: `..` and
+    symlinks are followed component by component and stop at a root's edge (`confined`).
+    The constructor resolves the roots' own symlinks, so build it off the event loop.
     """
 
     def __init__(self, staging_root: str | Path, read_roots: Sequence[str | Path]) -> None:
-        self._staging_root = Path(staging_root).resolve()
-        self._read_roots = tuple(Path(root).resolve() for root in read_roots)
+        self._staging_root = Path(os.path.realpath(staging_root))
+        self._roots = Roots.of((self._staging_root, *read_roots))
 
     @property
     def staging_root(self) -> Path:
         return self._staging_root
 
     async def stage(self, folder: str, name: str, chunks: AsyncIterator[bytes]) -> str:
-        target = (self._staging_root / folder / name).resolve()
-        if not target.is_relative_to(self._staging_root / folder):
-            raise StorageError(f"attachment name {name!r} escapes the staging folder")
-        await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
-        try:
-            handle = await asyncio.to_thread(open, target, "xb")
-        except FileExistsError as exc:
-            raise StorageError(f"staged file {target} already exists") from exc
+        target = self._staging_root / staged_name("", folder, name)
+        handle = await asyncio.to_thread(self._create, target)
         try:
             async for chunk in chunks:
                 await asyncio.to_thread(handle.write, chunk)
-        except BaseException:
             await asyncio.to_thread(handle.close)
-            await asyncio.to_thread(target.unlink, True)
+        except BaseException:
+            await asyncio.to_thread(_discard, handle, target)
             raise
-        await asyncio.to_thread(handle.close)
         return str(target)
 
-    async def remove_staged(self, locations: Sequence[str]) -> None:
-        def remove() -> None:
-            folders = set()
-            for location in locations:
-                path = Path(location)
-                if path.resolve().is_relative_to(self._staging_root):
-                    path.unlink(missing_ok=True)
-                    folders.add(path.parent)
-            for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
-                while folder != self._staging_root and folder.is_relative_to(self._staging_root):
-                    try:
-                        folder.rmdir()
-                    except OSError:
-                        break
-                    folder = folder.parent
+    def _create(self, target: Path) -> BinaryIO:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # A fresh folder may still hold a symlink planted by someone with write access to the
+        # staging root; refuse to write through it rather than trust the folder.
+        if resolve_confined(self._roots, PurePosixPath(target.parent)) != target.parent:
+            raise InvalidRequest(f"attachment {target.name!r} would be staged outside its folder.")
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        except FileExistsError as exc:
+            raise InvalidRequest(
+                f"attachment {target.relative_to(self._staging_root)} was sent twice."
+            ) from exc
+        except OSError as exc:
+            raise StorageError(f"cannot stage an attachment: {exc.strerror}") from exc
+        return os.fdopen(fd, "wb")
 
-        await asyncio.to_thread(remove)
+    async def remove_staged(self, locations: Sequence[str]) -> None:
+        await asyncio.to_thread(self._remove_staged, locations)
+
+    def _remove_staged(self, locations: Sequence[str]) -> None:
+        folders: set[Path] = set()
+        failures = 0
+        for location in locations:
+            local = _local_path(location)
+            folder = None if local is None else resolve_confined(self._roots, local.parent)
+            if (
+                local is None
+                or local.name == ".."
+                or folder is None
+                or not folder.is_relative_to(self._staging_root)
+            ):
+                logger.warning("not removing %s: it is not under the staging root", location)
+                continue
+            try:
+                (folder / local.name).unlink(missing_ok=True)
+            except OSError:
+                logger.exception("removing staged %s failed", location)
+                failures += 1
+            folders.update(p for p in (folder, *folder.parents) if self._staging_root in p.parents)
+        # Deepest first, so `<uuid>/a/b` goes before `<uuid>/a` and `<uuid>`; a folder that still
+        # holds something (another attachment) stays.
+        for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+            try:
+                folder.rmdir()
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                if exc.errno != errno.ENOTEMPTY:
+                    logger.exception("removing staged folder %s failed", folder)
+                    failures += 1
+        if failures:
+            raise StorageError(f"{failures} staged file(s) or folder(s) could not be removed.")
 
     def owns(self, path: str) -> bool:
-        return path.startswith("/") or path.startswith("file://")
-
-    def _readable(self, path: str) -> Path:
-        local = Path(path.removeprefix("file://"))
-        resolved = Path(os.path.realpath(local))
-        roots = (*self._read_roots, self._staging_root)
-        if not local.is_absolute() or not any(resolved.is_relative_to(r) for r in roots):
-            raise NotFound(f"{path} is not a file this service may read.")
-        return resolved
+        local = _local_path(path)
+        return local is not None and self._roots.spell_inside(local)
 
     async def stat(self, path: str) -> FileInfo:
-        resolved = self._readable(path)
-        try:
-            info = await asyncio.to_thread(resolved.stat)
-        except FileNotFoundError as exc:
-            raise NotFound(f"{path} does not exist.") from exc
-        except OSError as exc:
-            raise StorageError(f"cannot read {path}: {exc.strerror}") from exc
-        if not resolved.is_file():
-            raise NotFound(f"{path} is not a file.")
+        resolved = await asyncio.to_thread(self._resolve, path)
+        # Through the same open as a read, so that the file described is the one checked.
+        info = await asyncio.to_thread(self._fstat, path, resolved)
         return FileInfo(
             path=path,
             name=resolved.name,
             size=info.st_size,
             last_modified=datetime.fromtimestamp(info.st_mtime, UTC),
-            created=datetime.fromtimestamp(info.st_ctime, UTC),
             content_type=mimetypes.guess_type(resolved.name)[0],
         )
 
+    def _fstat(self, path: str, resolved: Path) -> os.stat_result:
+        with self._open(path, resolved) as handle:
+            return os.fstat(handle.fileno())
+
     async def read(self, path: str, start: int, end: int) -> AsyncIterator[bytes]:
-        resolved = self._readable(path)
-        try:
-            handle = await asyncio.to_thread(open, resolved, "rb")
-        except FileNotFoundError as exc:
-            raise NotFound(f"{path} does not exist.") from exc
+        if start < 0:
+            raise RangeNotSatisfiable(f"a byte range cannot start at {start}.", size=None)
+        resolved = await asyncio.to_thread(self._resolve, path)
+        handle = await asyncio.to_thread(self._open, path, resolved)
         try:
             await asyncio.to_thread(handle.seek, start)
             remaining = end - start + 1
             while remaining > 0:
-                chunk = await asyncio.to_thread(handle.read, min(CHUNK, remaining))
+                chunk = await asyncio.to_thread(handle.read, min(CHUNK_SIZE, remaining))
                 if not chunk:
                     break
                 remaining -= len(chunk)
@@ -115,14 +146,91 @@ class LocalStorage:
             await asyncio.to_thread(handle.close)
 
     async def delete(self, path: str) -> DeleteOutcome:
-        resolved = self._readable(path)
+        local = _local_path(path)
+        if local is None or not self._roots.spell_inside(local):
+            return DeleteOutcome.NOT_FOUND
         try:
-            await asyncio.to_thread(resolved.unlink)
+            return await asyncio.to_thread(self._delete, local)
+        except OSError:
+            logger.exception("deleting %s failed", path)
+            return DeleteOutcome.FAILED
+
+    def _delete(self, local: PurePosixPath) -> DeleteOutcome:
+        # Resolve the folder, not the file: a symlink is removed itself and never its target, so
+        # deleting an intermediate file cannot delete an input Cromwell linked into the run.
+        folder = resolve_confined(self._roots, local.parent)
+        if folder is None or local.name == "..":
+            return DeleteOutcome.NOT_FOUND
+        entry = folder / local.name
+        try:
+            mode = os.lstat(entry).st_mode
         except FileNotFoundError:
             return DeleteOutcome.NOT_FOUND
-        except OSError as exc:
-            return DeleteOutcome.NOT_FOUND if exc.errno == errno.ENOENT else DeleteOutcome.FAILED
+        if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+            return DeleteOutcome.NOT_FOUND
+        try:
+            entry.unlink()
+        except FileNotFoundError:
+            return DeleteOutcome.NOT_FOUND
         return DeleteOutcome.DELETED
 
-    async def signed_url(self, path: str, ttl_seconds: float) -> str | None:
+    async def signed_url(self, path: str, ttl_seconds: float | None = None) -> str | None:
         return None
+
+    def _resolve(self, path: str) -> Path:
+        """Blocking. The file's symlink-free path inside a root, or NotFound."""
+        local = _local_path(path)
+        if local is None or not self._roots.spell_inside(local):
+            raise NotFound(f"{path} is not a file this service may read.")
+        try:
+            resolved = resolve_confined(self._roots, local)
+        except OSError as exc:
+            raise StorageError(f"cannot read {path}: {exc.strerror}") from exc
+        if resolved is None:
+            raise NotFound(f"{path} does not exist or is not a file this service may read.")
+        return resolved
+
+    def _open(self, path: str, resolved: Path) -> BinaryIO:
+        """Blocking. Open `resolved` for reading, proving afterwards that it is what was checked."""
+        try:
+            fd = os.open(resolved, OPEN_FLAGS)
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            raise NotFound(f"{path} does not exist.") from exc
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise NotFound(f"{path} is not a file this service may read.") from exc
+            raise StorageError(f"cannot read {path}: {exc.strerror}") from exc
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode) or not self._opened_inside(fd):
+                raise NotFound(f"{path} is not a file this service may read.")
+            return os.fdopen(fd, "rb", buffering=0)
+        except BaseException:
+            os.close(fd)
+            raise
+
+    def _opened_inside(self, fd: int) -> bool:
+        # A directory on the way could have been swapped for a symlink between the check and the
+        # open; the kernel's own name for the open file settles it (Linux; elsewhere, trust the
+        # check).
+        try:
+            opened = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            return True
+        return self._roots.really_inside(PurePosixPath(opened))
+
+
+def _local_path(path: str) -> PurePosixPath | None:
+    """The absolute path a Cromwell path or `file://` URL names, `..` kept, or None (no I/O)."""
+    if path.startswith("file:"):
+        url = urlsplit(path)
+        if url.netloc not in ("", "localhost") or url.query or url.fragment:
+            return None
+        path = unquote(url.path)
+    if "\0" in path or not path.startswith("/"):
+        return None
+    return PurePosixPath(path)
+
+
+def _discard(handle: BinaryIO, target: Path) -> None:
+    handle.close()
+    target.unlink(missing_ok=True)
