@@ -4,7 +4,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -19,7 +19,7 @@ def require_all() -> bool:
     )
 
 
-def skip_or_fail(reason: str) -> None:
+def skip_or_fail(reason: str) -> NoReturn:
     if require_all():
         pytest.fail(f"{reason} (CI=true: .ci/install-deps should have installed it)")
     pytest.skip(reason)

@@ -8,6 +8,7 @@ accepts the run, whatever was staged is removed again.
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -19,11 +20,13 @@ import aiohttp
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from cromwes.errors import InvalidRequest, PayloadTooLarge
+from cromwes.errors import InvalidRequest, PayloadTooLarge, StorageError
 from cromwes.settings import UploadSettings
 from cromwes.storage.base import Storage
 from cromwes.translate.attachment_names import attachment_name
 from cromwes.translate.submission import Attachment
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 256 * 1024
 ATTACHMENT_FIELD = "workflow_attachment"
@@ -70,7 +73,11 @@ async def received_submission(
         yield received
     except BaseException:
         if received.staged:
-            await storage.remove_staged(received.staged)
+            try:
+                await storage.remove_staged(received.staged)
+            except StorageError as exc:
+                # The client must hear why its submission failed, not why cleanup did.
+                logger.warning("staged files left behind: %s", exc.msg)
         raise
 
 

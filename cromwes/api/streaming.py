@@ -1,5 +1,6 @@
 """Send a stored file or a byte string with HTTP range support and constant memory."""
 
+from contextlib import aclosing
 from email.utils import format_datetime
 
 from aiohttp import web
@@ -22,8 +23,10 @@ async def send_file(
         response.headers["Last-Modified"] = format_datetime(info.last_modified, usegmt=True)
     await response.prepare(request)
     if info.size and request.method != "HEAD":
-        async for chunk in storage.read(path, first, last):
-            await response.write(chunk)
+        # aclosing: a client that hangs up mid-stream must not leave the file open until GC.
+        async with aclosing(storage.read(path, first, last)) as chunks:
+            async for chunk in chunks:
+                await response.write(chunk)
     await response.write_eof()
     return response
 

@@ -132,18 +132,34 @@ class LocalStorage:
         if start < 0:
             raise RangeNotSatisfiable(f"a byte range cannot start at {start}.", size=None)
         resolved = await asyncio.to_thread(self._resolve, path)
-        handle = await asyncio.to_thread(self._open, path, resolved)
-        try:
-            await asyncio.to_thread(handle.seek, start)
-            remaining = end - start + 1
-            while remaining > 0:
-                chunk = await asyncio.to_thread(handle.read, min(CHUNK_SIZE, remaining))
-                if not chunk:
-                    break
-                remaining -= len(chunk)
-                yield chunk
-        finally:
-            await asyncio.to_thread(handle.close)
+        identity: tuple[int, int] | None = None
+        offset = start
+        while offset <= end:
+            # Each chunk opens, reads and closes in one blocking call, so no descriptor outlives
+            # it: a client that hangs up (the task is cancelled) cannot leak an open file.
+            chunk, identity = await asyncio.to_thread(
+                self._read_chunk,
+                path,
+                resolved,
+                offset,
+                min(CHUNK_SIZE, end - offset + 1),
+                identity,
+            )
+            if not chunk:
+                break
+            offset += len(chunk)
+            yield chunk
+
+    def _read_chunk(
+        self, path: str, resolved: Path, offset: int, size: int, identity: tuple[int, int] | None
+    ) -> tuple[bytes, tuple[int, int]]:
+        """Blocking. `size` bytes at `offset`, refusing a file that was replaced mid-read."""
+        with self._open(path, resolved) as handle:
+            info = os.fstat(handle.fileno())
+            if identity is not None and identity != (info.st_dev, info.st_ino):
+                raise StorageError(f"{path} was replaced while it was being read.")
+            handle.seek(offset)
+            return handle.read(size), (info.st_dev, info.st_ino)
 
     async def delete(self, path: str) -> DeleteOutcome:
         local = _local_path(path)
