@@ -9,7 +9,7 @@ import io
 import logging
 import mimetypes
 import posixpath
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlsplit
@@ -148,7 +148,7 @@ class AzureStorage:
             checksums=(("md5", bytes(md5).hex()),) if md5 else (),
         )
 
-    async def read(self, path: str, start: int, end: int) -> AsyncIterator[bytes]:
+    async def read(self, path: str, start: int, end: int) -> AsyncGenerator[bytes, None]:
         if start < 0:
             raise RangeNotSatisfiable(f"a byte range cannot start at {start}.", size=None)
         blob = self._blob(path)

@@ -1,6 +1,6 @@
 """The one storage interface: stage attachments; stat, read and delete what Cromwell wrote."""
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -63,7 +63,7 @@ class Storage(Protocol):
         """The file's metadata; NotFound if it does not exist or may not be read."""
         ...
 
-    def read(self, path: str, start: int, end: int) -> AsyncIterator[bytes]:
+    def read(self, path: str, start: int, end: int) -> AsyncGenerator[bytes, None]:
         """Bytes `start..end` (inclusive) of the file, in chunks of bounded size.
 
         The range is clipped to the end of the file, so a range that starts past the end (any

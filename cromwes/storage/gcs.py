@@ -10,7 +10,7 @@ import logging
 import mimetypes
 import posixpath
 import re
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -147,7 +147,7 @@ class GcsStorage:
             checksums=_checksums(blob),
         )
 
-    async def read(self, path: str, start: int, end: int) -> AsyncIterator[bytes]:
+    async def read(self, path: str, start: int, end: int) -> AsyncGenerator[bytes, None]:
         if start < 0:
             raise RangeNotSatisfiable(f"a byte range cannot start at {start}.", size=None)
         blob = self._blob(path)

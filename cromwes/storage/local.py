@@ -6,7 +6,7 @@ import logging
 import mimetypes
 import os
 import stat
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -128,7 +128,7 @@ class LocalStorage:
         with self._open(path, resolved) as handle:
             return os.fstat(handle.fileno())
 
-    async def read(self, path: str, start: int, end: int) -> AsyncIterator[bytes]:
+    async def read(self, path: str, start: int, end: int) -> AsyncGenerator[bytes, None]:
         if start < 0:
             raise RangeNotSatisfiable(f"a byte range cannot start at {start}.", size=None)
         resolved = await asyncio.to_thread(self._resolve, path)
