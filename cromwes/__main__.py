@@ -11,6 +11,7 @@ import bcrypt
 import yaml
 from aiohttp import web
 
+from cromwes import eventloop
 from cromwes.app import create_app
 from cromwes.config import ConfigError, load_settings, masked
 from cromwes.logsetup import configure_logging
@@ -50,6 +51,7 @@ def serve(settings: Settings) -> int:
         host=settings.bind_address,
         port=settings.server.port,
         access_log=None,
+        loop=eventloop.new_loop(),
         print=lambda text: logger.info("%s", text.strip()),
     )
     return 0

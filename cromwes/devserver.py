@@ -12,6 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from cromwes import eventloop
 from cromwes.app import create_app
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.server import EmulatorServer
@@ -22,7 +23,7 @@ logger = logging.getLogger("cromwes")
 
 def run_dev(settings: Settings, *, data_dir: str, emulator_port: int) -> int:
     # Cromwell reports absolute paths; so must the emulator, wherever it was started from.
-    asyncio.run(_serve(settings, Path(data_dir).resolve(), emulator_port))
+    eventloop.run(_serve(settings, Path(data_dir).resolve(), emulator_port))
     return 0
 
 

@@ -2,7 +2,7 @@
 
 import dataclasses
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from enum import Enum
 from functools import cache
 from typing import Any
@@ -18,16 +18,30 @@ NULLABLE = frozenset({(RunLog, "task_logs")})
 schema types them as plain strings or numbers and `null` would not validate."""
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None), dict})
+
+
 @cache
-def _field_names(cls: type) -> tuple[tuple[str, bool], ...]:
+def _field_names(cls: Hashable) -> tuple[tuple[str, bool], ...] | None:
+    """The fields of a dataclass (and whether each may be null), or None for any other type."""
+    if not isinstance(cls, type) or not dataclasses.is_dataclass(cls):
+        return None
     return tuple((f.name, (cls, f.name) in NULLABLE) for f in dataclasses.fields(cls))
 
 
 def wes_body(value: Any) -> Any:
-    """Plain JSON data for a WES dataclass (recursively), leaving out unset fields."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    """Plain JSON data for a WES dataclass (recursively), leaving out unset fields.
+
+    On the hot path of every answer, so types are dispatched once per class (`_field_names` is
+    cached) rather than inspected per value.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    fields = _field_names(kind)
+    if fields is not None:
         body = {}
-        for name, nullable in _field_names(type(value)):
+        for name, nullable in fields:
             item = getattr(value, name)
             if item is not None or nullable:
                 body[name] = wes_body(item)

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from cromwes import eventloop
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.server import EmulatorServer, faults_document
 
@@ -105,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cromwes emulator: {exn}", file=sys.stderr)
         return 2
     try:
-        asyncio.run(serve(server, preload_runs=args.preload_runs, scale_runs=args.scale_run))
+        eventloop.run(serve(server, preload_runs=args.preload_runs, scale_runs=args.scale_run))
     except ValueError as exn:
         print(f"cromwes emulator: {exn}", file=sys.stderr)
         return 2
