@@ -110,3 +110,16 @@ class RunLog:
     task_logs_url: str
     task_logs: tuple[TaskLog, ...] | None
     outputs: Mapping[str, Any]
+
+
+WES_MODELS = (
+    RunId,
+    RunStatus,
+    RunSummary,
+    RunListResponse,
+    Log,
+    TaskLog,
+    TaskListResponse,
+    RunRequest,
+    RunLog,
+)

@@ -2,15 +2,15 @@
 
 import dataclasses
 import hashlib
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from enum import Enum
-from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 import orjson
 from aiohttp import web
 
-from cromwes.models import RunLog
+from cromwes.models import WES_MODELS, RunLog
 
 JSON = "application/json"
 NULLABLE = frozenset({(RunLog, "task_logs")})
@@ -19,26 +19,25 @@ schema types them as plain strings or numbers and `null` would not validate."""
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None), dict})
-
-
-@cache
-def _field_names(cls: Hashable) -> tuple[tuple[str, bool], ...] | None:
-    """The fields of a dataclass (and whether each may be null), or None for any other type."""
-    if not isinstance(cls, type) or not dataclasses.is_dataclass(cls):
-        return None
-    return tuple((f.name, (cls, f.name) in NULLABLE) for f in dataclasses.fields(cls))
+_FIELDS: Mapping[type, tuple[tuple[str, bool], ...]] = MappingProxyType(
+    {
+        model: tuple((f.name, (model, f.name) in NULLABLE) for f in dataclasses.fields(model))
+        for model in WES_MODELS
+    }
+)
+"""Each WES model's fields, and whether each may be null: looked up once per class."""
 
 
 def wes_body(value: Any) -> Any:
     """Plain JSON data for a WES dataclass (recursively), leaving out unset fields.
 
-    On the hot path of every answer, so types are dispatched once per class (`_field_names` is
-    cached) rather than inspected per value.
+    On the hot path of every answer, so types are dispatched by a dict lookup per value rather
+    than inspected.
     """
     kind = type(value)
     if kind in _PLAIN:
         return value
-    fields = _field_names(kind)
+    fields = _FIELDS.get(kind)
     if fields is not None:
         body = {}
         for name, nullable in fields:
