@@ -11,7 +11,7 @@ import bcrypt
 import yaml
 from aiohttp import web
 
-from cromwes import eventloop
+from cromwes import runtime
 from cromwes.app import create_app
 from cromwes.config import ConfigError, load_settings, masked
 from cromwes.logsetup import configure_logging
@@ -46,12 +46,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve(settings: Settings) -> int:
+    app = create_app(settings)
+    runtime.tune_collector()
     web.run_app(
-        create_app(settings),
+        app,
         host=settings.bind_address,
         port=settings.server.port,
         access_log=None,
-        loop=eventloop.new_loop(),
+        loop=runtime.new_loop(),
         print=lambda text: logger.info("%s", text.strip()),
     )
     return 0

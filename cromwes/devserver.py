@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from cromwes import eventloop
+from cromwes import runtime
 from cromwes.app import create_app
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.server import EmulatorServer
@@ -23,7 +23,7 @@ logger = logging.getLogger("cromwes")
 
 def run_dev(settings: Settings, *, data_dir: str, emulator_port: int) -> int:
     # Cromwell reports absolute paths; so must the emulator, wherever it was started from.
-    eventloop.run(_serve(settings, Path(data_dir).resolve(), emulator_port))
+    runtime.run(_serve(settings, Path(data_dir).resolve(), emulator_port))
     return 0
 
 
@@ -36,6 +36,7 @@ async def _serve(settings: Settings, data_dir: Path, emulator_port: int) -> None
     emulator = EmulatorServer(EmulatorConfig(data_dir=data_dir), port=emulator_port)
     await emulator.start()
     runner = web.AppRunner(create_app(settings), access_log=None)
+    runtime.tune_collector()
     try:
         await runner.setup()
         site = web.TCPSite(runner, settings.bind_address, settings.server.port)

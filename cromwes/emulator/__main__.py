@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cromwes import eventloop
+from cromwes import runtime
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.server import EmulatorServer, faults_document
 
@@ -106,7 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cromwes emulator: {exn}", file=sys.stderr)
         return 2
     try:
-        eventloop.run(serve(server, preload_runs=args.preload_runs, scale_runs=args.scale_run))
+        runtime.tune_collector()
+        runtime.run(serve(server, preload_runs=args.preload_runs, scale_runs=args.scale_run))
     except ValueError as exn:
         print(f"cromwes emulator: {exn}", file=sys.stderr)
         return 2

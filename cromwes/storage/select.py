@@ -5,9 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from cromwes.settings import Settings, StorageName
-from cromwes.storage.azure import azure_storage
 from cromwes.storage.base import Storage
-from cromwes.storage.gcs_client import gcs_storage
 from cromwes.storage.local import LocalStorage
 
 
@@ -27,9 +25,15 @@ async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
             yield await asyncio.to_thread(
                 LocalStorage, local.staging_path, local.allowed_read_roots
             )
+        # The cloud SDKs are imported only when chosen: together they add ~25 MB and half a
+        # second to every start of a gateway that does not use them.
         case StorageName.GCP:
+            from cromwes.storage.gcs_client import gcs_storage
+
             async with gcs_storage(storage_settings.gcp) as gcs:
                 yield gcs
         case StorageName.ABS:
+            from cromwes.storage.azure import azure_storage
+
             async with azure_storage(storage_settings.abs) as azure:
                 yield azure

@@ -1,0 +1,119 @@
+"""A benchmark stack: the emulator and the gateway, each its own process, on loopback ports."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+WES = "/ga4gh/wes/v1"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def http_json(method: str, url: str, body: Any = None, timeout: float = 600) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+def wait_until_up(url: str, within: float = 60) -> None:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} never answered") from None
+            time.sleep(0.1)
+
+
+def rss_kib(pid: int, field: str = "VmRSS") -> int:
+    """A memory figure of a process from /proc (VmRSS now, VmHWM its peak), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not found for {pid}")
+
+
+def reset_peak(pid: int) -> None:
+    """Reset the kernel's peak-RSS mark of a process (Linux clear_refs 5)."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+@dataclass
+class Stack:
+    emulator_url: str
+    admin_url: str
+    gateway_url: str
+    gateway_pid: int
+    emulator_pid: int
+
+    @property
+    def wes(self) -> str:
+        return self.gateway_url + WES
+
+    def synthetic(self, **request: Any) -> list[str]:
+        ids: list[str] = http_json("POST", f"{self.admin_url}/_emulator/workflows", request)["ids"]
+        return ids
+
+
+@contextmanager
+def stack(gateway_env: Mapping[str, str] | None = None) -> Iterator[Stack]:
+    """Start the emulator (controlled mode) and a gateway in front of it; stop both after."""
+    with tempfile.TemporaryDirectory(prefix="cromwes-bench-") as tmp:
+        port, admin, gateway = free_port(), free_port(), free_port()
+        emulator = subprocess.Popen(
+            [sys.executable, "-m", "cromwes.emulator", "--port", str(port), "--admin-port",
+             str(admin), "--data-dir", f"{tmp}/emulator", "--mode", "controlled",
+             "--log-level", "WARNING"],
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        env = {
+            **os.environ,
+            "WES_CROMWELL_URL": f"http://127.0.0.1:{port}",
+            "SERVER_PORT": str(gateway),
+            "WES_OBSERVABILITY_LOG_LEVEL": "WARNING",
+            "WES_BLOB_STORAGE_CLIENT_LOCAL_STAGING_PATH": f"{tmp}/uploads",
+            **(gateway_env or {}),
+        }
+        server = subprocess.Popen(
+            [sys.executable, "-m", "cromwes", "serve"], env=env, start_new_session=True
+        )
+        try:
+            wait_until_up(f"http://127.0.0.1:{admin}/_emulator/health")
+            wait_until_up(f"http://127.0.0.1:{gateway}{WES}/service-info")
+            yield Stack(
+                emulator_url=f"http://127.0.0.1:{port}",
+                admin_url=f"http://127.0.0.1:{admin}",
+                gateway_url=f"http://127.0.0.1:{gateway}",
+                gateway_pid=server.pid,
+                emulator_pid=emulator.pid,
+            )
+        finally:
+            for process in (server, emulator):
+                os.killpg(process.pid, signal.SIGTERM)
+            for process in (server, emulator):
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
