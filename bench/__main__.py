@@ -14,11 +14,14 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 from bench.driver import Load, measure
 from bench.stack import Stack, free_port, reset_peak, rss_kib, stack, wait_until_up
+from cromwes.run_details import RUN_KEYS
 
 SECONDS = 10
+METADATA_QUERY = [("expandSubWorkflows", "true"), *(("includeKey", key) for key in RUN_KEYS)]
 
 
 @dataclass
@@ -103,7 +106,13 @@ def wide_runs(bench: Stack) -> list[Row]:
         (50_000, "/tasks?page_size=100", 50.0, "GET /runs/{id}/tasks?page_size=100, 50,000 tasks"),
     ):
         [run_id] = bench.synthetic(count=1, status="Succeeded", shards=shards)
-        metadata = fetch(f"{bench.emulator_url}/api/workflows/v1/{run_id}/metadata")
+        metadata_url = f"{bench.emulator_url}/api/workflows/v1/{run_id}/metadata"
+        metadata = fetch(metadata_url)
+        # Ask the emulator the gateway's exact question once, so that the next figure is the
+        # gateway's own work (fetch, parse, flatten, render), not the emulator building a body.
+        started = time.monotonic()
+        fetch(f"{metadata_url}?{urlencode(METADATA_QUERY)}")
+        cromwell_ms = (time.monotonic() - started) * 1000
         reset_peak(bench.gateway_pid)
         before = rss_kib(bench.gateway_pid)
         started = time.monotonic()
@@ -111,9 +120,12 @@ def wide_runs(bench: Stack) -> list[Row]:
         cold_ms = (time.monotonic() - started) * 1000
         load = measure(f"{bench.wes}/runs/{run_id}{path}", concurrency=1, seconds=5, warmup=0)
         growth = (rss_kib(bench.gateway_pid, "VmHWM") - before) * 1024
+        cold_goal = "" if path else f"≤ {goal_ms:.0f} ms"
         ratio = growth / len(metadata)
         rows += [
-            Row(f"{label}: first (uncached)", f"{cold_ms:.0f} ms", "", None),
+            Row(f"{label}: the emulator building that metadata", f"{cromwell_ms:.0f} ms", "", None),
+            Row(f"{label}: first, not yet cached by the gateway", f"{cold_ms:.0f} ms",
+                cold_goal, cold_ms <= goal_ms if not path else None),
             Row(f"{label}: cached, c=1", fmt(load), f"p50 ≤ {goal_ms:.0f} ms",
                 load.p50_ms <= goal_ms),
             Row(f"  peak RSS growth / full metadata ({len(metadata) / 2**20:.1f} MiB)",

@@ -1,6 +1,6 @@
 from urllib.parse import quote
 
-from tests.api.conftest import MakeStack, Stack
+from tests.api.conftest import MakeStack, Stack, hello_form
 
 
 async def test_task_pages_cover_every_shard_and_attempt_once(stack: Stack) -> None:
@@ -67,3 +67,13 @@ async def test_tasks_of_bad_token_are_400(stack: Stack) -> None:
         "next_page_token"
     ]
     await stack.wes.get(f"runs/{other}/tasks?page_token={token}", expect=400)
+
+
+async def test_running_runs_are_not_served_stale(make_stack: MakeStack) -> None:
+    stack = await make_stack(settings={"cache": {"running_ttl": 0}})
+    run_id = await stack.wes.submit(hello_form())
+    await stack.move(run_id, "Running")
+    assert (await stack.wes.get(f"runs/{run_id}", expect=200)).json["state"] == "RUNNING"
+    await stack.move(run_id, "Succeeded")
+    assert (await stack.wes.get(f"runs/{run_id}", expect=200)).json["state"] == "COMPLETE"
+    assert len(await stack.requests_to_cromwell(f"/{run_id}/metadata")) == 2
