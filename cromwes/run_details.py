@@ -8,7 +8,8 @@ for a short TTL only.
 """
 
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from cromwes.cache import LruCache, SingleFlight
 from cromwes.cromwell.client import CromwellClient
@@ -56,10 +57,10 @@ class RunDetail:
     metadata: Metadata
     """Without `calls`: the tasks below replace them."""
     tasks: tuple[Task, ...]
+    tasks_by_id: Mapping[str, Task] = field(init=False, repr=False, compare=False)
 
-    @property
-    def tasks_by_id(self) -> dict[str, Task]:
-        return {task.id: task for task in self.tasks}
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tasks_by_id", {task.id: task for task in self.tasks})
 
 
 class RunDetails:

@@ -6,12 +6,12 @@ from aiohttp_apigami import docs
 
 from cromwes.api import schemas
 from cromwes.api.params import owner, run_id_param
-from cromwes.api.streaming import send_bytes, send_file
+from cromwes.api.streaming import follow_file, send_bytes, send_file
 from cromwes.appkeys import CROMWELL, PREPARED, RUN_DETAILS, SETTINGS, STORAGE
 from cromwes.errors import NotFound
 from cromwes.paths import translate_path
 from cromwes.runs import ensure_owner
-from cromwes.translate.tasklogs import Task
+from cromwes.translate.tasklogs import TERMINAL_CALL_STATUSES, Task
 
 ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (401, 403, 404, 416, 500, 502)}
 STREAMS = ("stdout", "stderr")
@@ -32,7 +32,11 @@ async def run_stderr(request: web.Request) -> web.StreamResponse:
 @docs(
     tags=["Logs (extension)"],
     summary="A task's stdout or stderr, by task id.",
-    description="Honours a single `Range`; `Accept-Ranges: bytes`.",
+    description=(
+        "Honours a single `Range`; `Accept-Ranges: bytes`. `?follow=true` keeps the response "
+        "open and streams new bytes while the task runs, ending when the task ends (chunked). "
+        "With `logs.redirect`, cloud-stored logs answer 302 to a time-limited signed URL."
+    ),
     responses=ERRORS,
 )
 async def task_stream(request: web.Request) -> web.StreamResponse:
@@ -41,7 +45,7 @@ async def task_stream(request: web.Request) -> web.StreamResponse:
     task = (await request.app[RUN_DETAILS].get(run_id)).tasks_by_id.get(task_id)
     if task is None:
         raise NotFound(f"Run {run_id} has no task {task_id!r}.")
-    return await _send_stream(request, task, stream)
+    return await _send_stream(request, run_id, task, stream)
 
 
 @docs(
@@ -59,15 +63,31 @@ async def legacy_task_stream(request: web.Request) -> web.StreamResponse:
     calls = sorted((t for t in tasks if t.call == name), key=lambda t: (t.shard, t.attempt))
     if not 0 <= index < len(calls):
         raise NotFound(f"Run {run_id} has no call {name!r} at index {index}.")
-    return await _send_stream(request, calls[index], stream)
+    return await _send_stream(request, run_id, calls[index], stream)
 
 
-async def _send_stream(request: web.Request, task: Task, stream: str) -> web.StreamResponse:
+async def _send_stream(
+    request: web.Request, run_id: str, task: Task, stream: str
+) -> web.StreamResponse:
     path = task.stdout if stream == "stdout" else task.stderr
     if not path:
         raise NotFound(f"Task {task.id!r} has no {stream} yet.")
+    storage, settings = request.app[STORAGE], request.app[SETTINGS]
     readable = translate_path(path, request.app[PREPARED].path_rules)
-    return await send_file(request, request.app[STORAGE], readable, content_type="text/plain")
+    if request.query.get("follow", "").lower() in ("true", "1"):
+        logs = settings.logs
+
+        async def finished() -> bool:
+            current = (await request.app[RUN_DETAILS].get(run_id)).tasks_by_id.get(task.id)
+            return current is None or current.status in TERMINAL_CALL_STATUSES
+
+        return await follow_file(
+            request, storage, readable, finished=finished,
+            poll_interval=logs.follow_poll_interval, max_duration=logs.follow_max_duration,
+        )  # fmt: skip
+    if settings.logs.redirect and (url := await storage.signed_url(readable)) is not None:
+        raise web.HTTPFound(url)
+    return await send_file(request, storage, readable, content_type="text/plain")
 
 
 async def _owned_run_id(request: web.Request) -> str:

@@ -1,11 +1,15 @@
 """Send a stored file or a byte string with HTTP range support and constant memory."""
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from email.utils import format_datetime
 
 from aiohttp import web
 
 from cromwes.api.ranges import byte_range
+from cromwes.errors import NotFound
 from cromwes.storage.base import Storage
 
 OCTETS = "application/octet-stream"
@@ -53,3 +57,47 @@ def _response(
     if selected is not None:
         response.headers["Content-Range"] = f"bytes {first}-{last}/{size}"
     return response
+
+
+async def follow_file(
+    request: web.Request,
+    storage: Storage,
+    path: str,
+    *,
+    finished: Callable[[], Awaitable[bool]],
+    poll_interval: float,
+    max_duration: float,
+) -> web.StreamResponse:
+    """Stream `path` from the start and then every byte appended to it, until `finished()`.
+
+    Chunked, so the client reads bytes as the task writes them; the last read happens after
+    `finished()` turned true, so nothing written before the end is lost.
+    """
+    response = web.StreamResponse()
+    response.content_type = "text/plain"
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx would otherwise hold the stream back
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    deadline = time.monotonic() + max_duration
+    offset = 0
+    while True:
+        done = await finished() or time.monotonic() > deadline
+        size = await _size(storage, path)
+        if size > offset:
+            async with aclosing(storage.read(path, offset, size - 1)) as chunks:
+                async for chunk in chunks:
+                    await response.write(chunk)
+                    offset += len(chunk)
+        if done:
+            break
+        await asyncio.sleep(poll_interval)
+    await response.write_eof()
+    return response
+
+
+async def _size(storage: Storage, path: str) -> int:
+    try:
+        return (await storage.stat(path)).size
+    except NotFound:
+        return 0

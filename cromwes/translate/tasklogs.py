@@ -22,6 +22,11 @@ from cromwes.cromwell.types import Call, Failure, Metadata
 from cromwes.models import TaskLog
 from cromwes.translate.times import rfc3339
 
+TERMINAL_CALL_STATUSES = frozenset(
+    {"Done", "Failed", "Aborted", "Bypassed", "Unstartable", "RetryableFailure"}
+)
+"""An attempt in one of these will write no more (RetryableFailure: a later attempt takes over;
+cromwell-api.md §2.3)."""
 NOT_STARTED = "~"
 """Sorts after every timestamp: tasks that have not started yet come last."""
 
@@ -40,6 +45,8 @@ class Task:
     """The fully qualified call name, or "" for a task inside a sub-workflow."""
     shard: int
     attempt: int
+    status: str
+    """Cromwell's `executionStatus` of this attempt."""
     start_time: str | None
     end_time: str | None
     command: str | None
@@ -81,6 +88,7 @@ def _walk(metadata: Metadata, *, id_prefix: str, name_prefix: str) -> Iterator[T
                     call="" if id_prefix else fqn,
                     shard=shard,
                     attempt=call.get("attempt", 1),
+                    status=call.get("executionStatus", "Unknown"),
                     start_time=rfc3339(call.get("start")),
                     end_time=rfc3339(call.get("end")),
                     command=call.get("commandLine"),
