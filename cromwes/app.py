@@ -12,6 +12,7 @@ from cromwes.api.middlewares import auth_middleware, error_middleware, raise_inv
 from cromwes.api.routes import add_routes
 from cromwes.appkeys import (
     AUTHENTICATOR,
+    BACKGROUND,
     CLOCK,
     CROMWELL,
     HTTP_SESSION,
@@ -22,6 +23,7 @@ from cromwes.appkeys import (
     STORAGE,
 )
 from cromwes.auth.select import authenticator_for
+from cromwes.background import BackgroundTasks
 from cromwes.cromwell.client import CromwellClient
 from cromwes.prepared import prepare
 from cromwes.run_details import RunDetails
@@ -48,6 +50,7 @@ def create_app(settings: Settings) -> web.Application:
     app[CLOCK] = time.monotonic
     app.cleanup_ctx.append(_cromwell)
     app.cleanup_ctx.append(_storage)
+    app.cleanup_ctx.append(_background)
     add_routes(app)
     setup_aiohttp_apispec(
         app,
@@ -89,3 +92,10 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
     async with open_storage(app[SETTINGS]) as storage:
         app[STORAGE] = storage
         yield
+
+
+async def _background(app: web.Application) -> AsyncIterator[None]:
+    tasks = BackgroundTasks()
+    app[BACKGROUND] = tasks
+    yield
+    await tasks.close()

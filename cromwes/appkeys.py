@@ -6,6 +6,7 @@ import aiohttp
 from aiohttp import web
 
 from cromwes.auth.base import Authenticator
+from cromwes.background import BackgroundTasks
 from cromwes.cromwell.client import CromwellClient
 from cromwes.prepared import Prepared
 from cromwes.run_details import RunDetails
@@ -24,3 +25,4 @@ AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 CLOCK: web.AppKey[Callable[[], float]] = web.AppKey("clock")
 """The monotonic clock of time-based state (JWKS refetch limits); tests may set a fake one
 between `create_app` and startup."""
+BACKGROUND = web.AppKey("background", BackgroundTasks)

@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from cromwes.api import logs, runs, service_info, tasks
+from cromwes.api import files, logs, runs, service_info, tasks
 from cromwes.api.urls import BASE_PATH as WES
 
 RUN = f"{WES}/runs/{{run_id}}"
@@ -26,5 +26,9 @@ def add_routes(app: web.Application) -> None:
                 f"{RUN}/logs/task/{{task_name}}/{{index:\\d+}}/{{stream:stdout|stderr}}",
                 logs.legacy_task_stream,
             ),
+            # Extensions: the run's files, as the reference service offers them.
+            web.get(f"{RUN}/files", files.list_files),
+            web.get(f"{RUN}/file", files.get_file),
+            web.delete(f"{RUN}/files", files.delete_files),
         ]
     )

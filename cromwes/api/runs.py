@@ -13,7 +13,7 @@ from cromwes.api.render import etag_response, json_response
 from cromwes.api.urls import run_url
 from cromwes.appkeys import CROMWELL, PREPARED, RUN_DETAILS, SERVICE_STATE, SETTINGS, STORAGE
 from cromwes.auth.base import principal_of
-from cromwes.models import RunId
+from cromwes.models import RunId, RunLog
 from cromwes.paths import translate_inputs, translate_outputs
 from cromwes.run_listing import run_page
 from cromwes.runs import cancel, ensure_owner, run_status
@@ -104,12 +104,16 @@ async def submit_run(request: web.Request) -> web.Response:
 @docs(tags=["Workflow Runs"], summary="Get detailed info about a workflow run.", responses=ERRORS)
 @response_schema(schemas.RunLogSchema, 200)
 async def get_run_log(request: web.Request) -> web.Response:
+    return etag_response(request, await run_log_of(request, run_id_param(request)))
+
+
+async def run_log_of(request: web.Request, run_id: str) -> RunLog:
+    """The RunLog of a run the caller may see, as this request's client must see it."""
     settings, prepared = request.app[SETTINGS], request.app[PREPARED]
-    run_id = run_id_param(request)
     grace = settings.cromwell.submit_grace_period
     await ensure_owner(request.app[CROMWELL], run_id, owner(request), grace=grace)
     detail = await request.app[RUN_DETAILS].get(run_id)
-    log = run_log(
+    return run_log(
         detail.metadata,
         detail.tasks,
         urls=RunUrls(run_url(request, run_id)),
@@ -118,7 +122,6 @@ async def get_run_log(request: web.Request) -> web.Response:
         workflow_url_label=settings.cromwell.workflow_url_label,
         hidden_labels=prepared.hidden_labels,
     )
-    return etag_response(request, log)
 
 
 @docs(
