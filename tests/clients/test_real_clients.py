@@ -80,7 +80,8 @@ async def test_wes_client_submits_a_wdl_with_an_attachment(gateway: str, tmp_pat
     assert log["state"] == "COMPLETE"
     assert log["request"]["workflow_url"] == "hello-world.wdl"
     staged = log["outputs"]["hello_world.message"]
-    assert staged.startswith("Hello ") and staged.endswith("/name.txt!"), staged
+    assert staged.startswith("Hello "), staged
+    assert staged.endswith("/name.txt!"), staged
 
 
 async def test_gxy_wes_lists_tasks_and_reads_one(gateway: str, tmp_path: Path) -> None:
