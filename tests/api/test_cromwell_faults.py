@@ -3,10 +3,17 @@
 import asyncio
 import time
 import uuid
+from pathlib import Path
 
+import aiohttp
 import pytest
+from pytest_aiohttp import AiohttpClient
 
-from tests.api.conftest import MakeStack, Stack, hello_form
+from cromwes.app import create_app
+from cromwes.config import settings_from_tree
+from cromwes.emulator.config import EmulatorConfig
+from cromwes.emulator.server import EmulatorServer
+from tests.api.conftest import MakeStack, Stack, Wes, hello_form
 
 
 async def test_cromwell_unreachable_is_502_naming_its_url(make_stack: MakeStack) -> None:
@@ -75,3 +82,36 @@ async def wait_until_cromwell_saw(stack: Stack, path_part: str) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"Cromwell never received a request for {path_part}")
+
+
+async def test_cromwell_down_then_back(aiohttp_client: AiohttpClient, tmp_path: Path) -> None:
+    config = EmulatorConfig(data_dir=tmp_path / "emulator", mode="controlled")
+    async with EmulatorServer(config, port=0, admin_port=0) as server:
+        settings = settings_from_tree(
+            {"cromwell": {"url": server.url, "timeout": 2, "connect_timeout": 1},
+             "blob_storage_client": {"local": {"staging_path": str(tmp_path / "uploads")}}}
+        )  # fmt: skip
+        wes = Wes(await aiohttp_client(create_app(settings)))
+        run_id = await wes.submit(hello_form())
+        async with aiohttp.ClientSession() as admin:
+            async with admin.put(f"{server.admin_url}/_emulator/faults", json={"down": True}):
+                pass
+            started = time.monotonic()
+            reply = await wes.get(f"runs/{run_id}/status", expect=502)
+            assert time.monotonic() - started < 2 + 1
+            assert server.url in reply.json["msg"]
+            async with admin.put(f"{server.admin_url}/_emulator/faults", json={"down": False}):
+                pass
+        await wes.get(f"runs/{run_id}/status", expect=200)
+
+
+async def test_slow_metadata_alone_is_504_and_status_still_answers(make_stack: MakeStack) -> None:
+    stack = await make_stack(settings={"cromwell": {"metadata_timeout": 0.5}})
+    run_id = await stack.wes.submit(hello_form())
+    await stack.faults({"rules": [{"route": "metadata", "kind": "latency", "seconds": 5}]})
+    started = time.monotonic()
+    await stack.wes.get(f"runs/{run_id}", expect=504)
+    assert time.monotonic() - started < 0.5 + 1
+    await stack.wes.get(f"runs/{run_id}/status", expect=200)
+    await stack.faults({"rules": []})
+    await stack.wes.get(f"runs/{run_id}", expect=200)
