@@ -76,13 +76,18 @@ class Stack:
 
 
 @contextmanager
-def stack(gateway_env: Mapping[str, str] | None = None) -> Iterator[Stack]:
-    """Start the emulator (controlled mode) and a gateway in front of it; stop both after."""
+def stack(
+    gateway_env: Mapping[str, str] | None = None, *, mode: str = "controlled"
+) -> Iterator[Stack]:
+    """Start the emulator and a gateway in front of it; stop both after.
+
+    `controlled` (synthetic runs, for figures) or `execute` (real WDL, as `make dev` runs it).
+    """
     with tempfile.TemporaryDirectory(prefix="cromwes-bench-") as tmp:
         port, admin, gateway = free_port(), free_port(), free_port()
         emulator = subprocess.Popen(
             [sys.executable, "-m", "cromwes.emulator", "--port", str(port), "--admin-port",
-             str(admin), "--data-dir", f"{tmp}/emulator", "--mode", "controlled",
+             str(admin), "--data-dir", f"{tmp}/emulator", "--mode", mode,
              "--log-level", "WARNING"],
             stdout=subprocess.DEVNULL,
             start_new_session=True,
@@ -93,6 +98,7 @@ def stack(gateway_env: Mapping[str, str] | None = None) -> Iterator[Stack]:
             "SERVER_PORT": str(gateway),
             "WES_OBSERVABILITY_LOG_LEVEL": "WARNING",
             "WES_BLOB_STORAGE_CLIENT_LOCAL_STAGING_PATH": f"{tmp}/uploads",
+            "WES_BLOB_STORAGE_CLIENT_LOCAL_ALLOWED_READ_ROOTS": f"{tmp}/emulator",
             **(gateway_env or {}),
         }
         server = subprocess.Popen(
@@ -109,9 +115,9 @@ def stack(gateway_env: Mapping[str, str] | None = None) -> Iterator[Stack]:
                 emulator_pid=emulator.pid,
             )
         finally:
+            # The gateway first, so that nothing it still handles meets a Cromwell that is gone.
             for process in (server, emulator):
                 os.killpg(process.pid, signal.SIGTERM)
-            for process in (server, emulator):
                 try:
                     process.wait(timeout=15)
                 except subprocess.TimeoutExpired:
