@@ -99,7 +99,7 @@ async def gateway(
             PathTranslation(
                 prefix=f"{executions}/", replacement=cloud.prefix, location=PathLocation.OUTPUTS
             ),
-        ),  # fmt: skip
+        ),
         **changes,
     )
     return Wes(await aiohttp_client(create_app(settings))), await aiohttp_client(emulator)
