@@ -138,14 +138,16 @@ async def test_an_rsa_kid_with_an_ec_signature_is_refused(
     [
         pytest.param({}, id="rsa"),
         pytest.param({"iat": None}, id="without-iat"),
-        pytest.param({"exp": _now() - 10}, id="expired-within-leeway"),
+        # A callable: evaluated when the test runs, not when it is collected.
+        pytest.param({"exp": lambda: _now() - 10}, id="expired-within-leeway"),
         pytest.param({"aud": ["https://other.example.org", "https://wes.example.org/"]}, id="aud"),
     ],
 )
 async def test_a_valid_token_gets_through(
     client: Client, issuer: Issuer, rsa_key: KeyPair, changes: dict[str, Any]
 ) -> None:
-    response = await client.get(PASSED_AUTH, headers=bearer(issuer.token(rsa_key, **changes)))
+    claims = {name: value() if callable(value) else value for name, value in changes.items()}
+    response = await client.get(PASSED_AUTH, headers=bearer(issuer.token(rsa_key, **claims)))
     await error_body(response, 404)
 
 
