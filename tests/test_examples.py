@@ -6,38 +6,17 @@ import shutil
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
-from cromwes.app import create_app
-from cromwes.config import settings_from_tree
-from cromwes.emulator.app import create_emulator_app
-from cromwes.emulator.config import EmulatorConfig
 from tests.conftest import skip_or_fail
-from tests.wes_spec import BASE
+from tests.live import live_stack
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 @pytest.fixture
 async def wes_url(aiohttp_server: AiohttpServer, tmp_path: Path) -> str:
-    data_dir = tmp_path / "emulator"
-    emulator: TestServer = await aiohttp_server(
-        create_emulator_app(EmulatorConfig(data_dir=data_dir))
-    )
-    settings = settings_from_tree(
-        {
-            "cromwell": {"url": str(emulator.make_url("")).rstrip("/")},
-            "blob_storage_client": {
-                "local": {
-                    "staging_path": str(tmp_path / "uploads"),
-                    "allowed_read_roots": [str(data_dir)],
-                }
-            },
-        }
-    )
-    gateway: TestServer = await aiohttp_server(create_app(settings))
-    return str(gateway.make_url(BASE))
+    return (await live_stack(aiohttp_server, tmp_path)).wes_url
 
 
 @pytest.mark.wdl

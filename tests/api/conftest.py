@@ -165,6 +165,37 @@ async def wdl_stack(make_stack: MakeStack) -> Stack:
     return await make_stack(emulator={"mode": "execute"})
 
 
+def workflow_form(
+    url: str,
+    files: Mapping[str, bytes],
+    *,
+    params: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> aiohttp.FormData:
+    """A POST /runs form for WDL 1.0 with `files` attached (names may have directories)."""
+    form = aiohttp.FormData()
+    form.add_field("workflow_url", url)
+    form.add_field("workflow_type", "WDL")
+    form.add_field("workflow_type_version", "1.0")
+    if params is not None:
+        form.add_field("workflow_params", json.dumps(params))
+    if tags is not None:
+        form.add_field("tags", json.dumps(tags))
+    for name, value in (extra or {}).items():
+        form.add_field(name, value)
+    for name, content in files.items():
+        form.add_field("workflow_attachment", content, filename=name)
+    return form
+
+
+def example_form(*names: str, params: Mapping[str, Any] | None = None) -> aiohttp.FormData:
+    """Submit files of examples/ (the first is the workflow), attached at their relative paths."""
+    base = EXAMPLES / Path(names[0]).parent
+    files = {str((EXAMPLES / n).relative_to(base)): (EXAMPLES / n).read_bytes() for n in names}
+    return workflow_form(Path(names[0]).name, files, params=params)
+
+
 def hello_form(
     *,
     url: str = "hello-world.wdl",
@@ -172,21 +203,9 @@ def hello_form(
     tags: Mapping[str, str] | None = None,
     extra: Mapping[str, str] | None = None,
     attachments: Mapping[str, bytes] | None = None,
-    controlled: bool = False,
 ) -> aiohttp.FormData:
     """A POST /runs form submitting examples/hello-world.wdl as an attachment."""
-    form = aiohttp.FormData()
-    form.add_field("workflow_url", url)
-    form.add_field("workflow_type", "WDL")
-    form.add_field("workflow_type_version", "1.0")
-    form.add_field("workflow_params", json.dumps(params or {"hello_world.name": "test"}))
-    all_tags = dict(tags or {})
-    if controlled:
-        all_tags["cromwes-emulator"] = "controlled"
-    form.add_field("tags", json.dumps(all_tags))
-    for name, value in (extra or {}).items():
-        form.add_field(name, value)
     files = {"hello-world.wdl": (EXAMPLES / "hello-world.wdl").read_bytes(), **(attachments or {})}
-    for name, content in files.items():
-        form.add_field("workflow_attachment", content, filename=name)
-    return form
+    return workflow_form(
+        url, files, params=params or {"hello_world.name": "test"}, tags=tags or {}, extra=extra
+    )

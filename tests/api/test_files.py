@@ -3,10 +3,9 @@
 import asyncio
 import time
 
-import aiohttp
 import pytest
 
-from tests.api.conftest import Stack
+from tests.api.conftest import Stack, workflow_form
 
 pytestmark = pytest.mark.wdl
 
@@ -42,14 +41,7 @@ task copy_it {
 
 
 async def finished_run(stack: Stack) -> str:
-    form = aiohttp.FormData()
-    for key, value in {
-        "workflow_url": "two.wdl",
-        "workflow_type": "WDL",
-        "workflow_type_version": "1.0",
-    }.items():
-        form.add_field(key, value)
-    form.add_field("workflow_attachment", TWO_STEPS, filename="two.wdl")
+    form = workflow_form("two.wdl", {"two.wdl": TWO_STEPS})
     run_id = await stack.wes.submit(form)
     assert await stack.wes.wait_for_state(run_id, {"COMPLETE", "EXECUTOR_ERROR"}) == "COMPLETE"
     return run_id

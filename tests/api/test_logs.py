@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.api.conftest import MakeStack, Stack
+from tests.api.conftest import MakeStack, Stack, workflow_form
 
 WAITER = b"""version 1.0
 workflow waiter {
@@ -32,16 +32,9 @@ task wait_for {
 
 
 def waiter_form(marker: Path) -> aiohttp.FormData:
-    form = aiohttp.FormData()
-    for key, value in {
-        "workflow_url": "waiter.wdl",
-        "workflow_type": "WDL",
-        "workflow_type_version": "1.0",
-        "workflow_params": json.dumps({"waiter.marker": str(marker)}),
-    }.items():
-        form.add_field(key, value)
-    form.add_field("workflow_attachment", WAITER, filename="waiter.wdl")
-    return form
+    return workflow_form(
+        "waiter.wdl", {"waiter.wdl": WAITER}, params={"waiter.marker": str(marker)}
+    )
 
 
 async def first_task(stack: Stack, run_id: str, within: float = 60) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.api.conftest import EXAMPLES, MakeStack, Stack, hello_form
+from tests.api.conftest import EXAMPLES, MakeStack, Stack, example_form, hello_form
 
 
 async def submitted_to_cromwell(stack: Stack, run_id: str) -> dict[str, Any]:
@@ -177,16 +177,7 @@ async def test_bad_attachment_names_are_400(stack: Stack, name: bytes) -> None:
 
 
 async def test_imports_are_zipped_with_their_paths(stack: Stack) -> None:
-    form = aiohttp.FormData()
-    for key, value in {
-        "workflow_url": "main.wdl",
-        "workflow_type": "WDL",
-        "workflow_type_version": "1.0",
-    }.items():
-        form.add_field(key, value)
-    for name in ("main.wdl", "lib/greet.wdl"):
-        content = (EXAMPLES / "subworkflow" / name).read_bytes()
-        form.add_field("workflow_attachment", content, filename=name)
+    form = example_form("subworkflow/main.wdl", "subworkflow/lib/greet.wdl")
     run_id = await stack.wes.submit(form)
     record = await submitted_to_cromwell(stack, run_id)
     assert sorted(record["submitted"]["dependencies"]) == ["lib/greet.wdl", "main.wdl"]

@@ -1,12 +1,10 @@
 """Real WDL through the whole stack: gateway -> emulator -> miniwdl on the host."""
 
-import json
 from urllib.parse import urlsplit
 
-import aiohttp
 import pytest
 
-from tests.api.conftest import EXAMPLES, Stack, hello_form
+from tests.api.conftest import Stack, example_form, hello_form
 
 pytestmark = pytest.mark.wdl
 
@@ -56,18 +54,7 @@ async def test_hello_world_completes_with_outputs_and_readable_logs(wdl_stack: S
 
 async def test_long_run_is_canceled(wdl_stack: Stack) -> None:
     wes = wdl_stack.wes
-    form = aiohttp.FormData()
-    for key, value in {
-        "workflow_url": "long-running.wdl",
-        "workflow_type": "WDL",
-        "workflow_type_version": "1.0",
-    }.items():
-        form.add_field(key, value)
-    form.add_field(
-        "workflow_attachment",
-        (EXAMPLES / "long-running.wdl").read_bytes(),
-        filename="long-running.wdl",
-    )
+    form = example_form("long-running.wdl")
     run_id = await wes.submit(form)
     await wes.wait_for_state(run_id, {"RUNNING"})
     await wes.post(f"runs/{run_id}/cancel", expect=200)
@@ -77,18 +64,10 @@ async def test_long_run_is_canceled(wdl_stack: Stack) -> None:
 
 async def test_subworkflow_tasks_are_flattened(wdl_stack: Stack) -> None:
     wes = wdl_stack.wes
-    form = aiohttp.FormData()
-    for key, value in {
-        "workflow_url": "main.wdl",
-        "workflow_type": "WDL",
-        "workflow_type_version": "1.0",
-        "workflow_params": json.dumps({"greet_all.names": ["ada", "bob"]}),
-    }.items():
-        form.add_field(key, value)
-    for name in ("main.wdl", "lib/greet.wdl"):
-        form.add_field(
-            "workflow_attachment", (EXAMPLES / "subworkflow" / name).read_bytes(), filename=name
-        )
+    form = example_form(
+        "subworkflow/main.wdl", "subworkflow/lib/greet.wdl",
+        params={"greet_all.names": ["ada", "bob"]},
+    )  # fmt: skip
     run_id = await wes.submit(form)
     assert await wes.wait_for_state(run_id, {"COMPLETE", "EXECUTOR_ERROR"}) == "COMPLETE"
     log = (await wes.get(f"runs/{run_id}", expect=200)).json

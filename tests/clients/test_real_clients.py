@@ -10,14 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
-from cromwes.app import create_app
-from cromwes.config import settings_from_tree
-from cromwes.emulator.app import create_emulator_app
-from cromwes.emulator.config import EmulatorConfig
 from tests.conftest import skip_or_fail
+from tests.live import live_stack
 
 PROJECT = Path(__file__).resolve().parents[2]
 CLIENTS = PROJECT / ".venv-clients" / "bin"
@@ -27,23 +23,7 @@ pytestmark = pytest.mark.wdl
 @pytest.fixture
 async def gateway(aiohttp_server: AiohttpServer, tmp_path: Path) -> str:
     """host:port of a gateway in front of an executing emulator."""
-    data_dir = tmp_path / "emulator"
-    emulator: TestServer = await aiohttp_server(
-        create_emulator_app(EmulatorConfig(data_dir=data_dir))
-    )
-    settings = settings_from_tree(
-        {
-            "cromwell": {"url": str(emulator.make_url("")).rstrip("/")},
-            "blob_storage_client": {
-                "local": {
-                    "staging_path": str(tmp_path / "uploads"),
-                    "allowed_read_roots": [str(data_dir)],
-                }
-            },
-        }
-    )
-    server: TestServer = await aiohttp_server(create_app(settings))
-    return f"127.0.0.1:{server.port}"
+    return f"127.0.0.1:{(await live_stack(aiohttp_server, tmp_path)).gateway.port}"
 
 
 async def run(*command: str, cwd: Path) -> tuple[int, str]:
