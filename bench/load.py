@@ -179,7 +179,8 @@ def main() -> None:
     cli.add_argument("--clients", type=int, default=200)
     cli.add_argument("--seconds", type=float, default=60)
     args = cli.parse_args()
-    with stack(mode="execute") as bench:
+    # As `make dev`: real WDL, and Cromwell's moment of not knowing a fresh run.
+    with stack(mode="execute", emulator_args=["--post-submit-404", "1"]) as bench:
         http_json("PUT", f"{bench.admin_url}/_emulator/faults", {"rules": [SLOW_SUBMITS]})
         rss_start = rss_kib(bench.gateway_pid) / 1024
         tally = runtime.run(drive(bench, args.clients, args.seconds))

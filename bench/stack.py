@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +77,10 @@ class Stack:
 
 @contextmanager
 def stack(
-    gateway_env: Mapping[str, str] | None = None, *, mode: str = "controlled"
+    gateway_env: Mapping[str, str] | None = None,
+    *,
+    mode: str = "controlled",
+    emulator_args: Sequence[str] = (),
 ) -> Iterator[Stack]:
     """Start the emulator and a gateway in front of it; stop both after.
 
@@ -88,7 +91,7 @@ def stack(
         emulator = subprocess.Popen(
             [sys.executable, "-m", "cromwes.emulator", "--port", str(port), "--admin-port",
              str(admin), "--data-dir", f"{tmp}/emulator", "--mode", mode,
-             "--log-level", "WARNING"],
+             "--log-level", "WARNING", *emulator_args],
             stdout=subprocess.DEVNULL,
             start_new_session=True,
         )  # fmt: skip

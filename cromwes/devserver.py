@@ -19,6 +19,7 @@ from cromwes.emulator.server import EmulatorServer
 from cromwes.settings import Settings
 
 logger = logging.getLogger("cromwes")
+POST_SUBMIT_404 = 1.0
 
 
 def run_dev(settings: Settings, *, data_dir: str, emulator_port: int) -> int:
@@ -33,7 +34,10 @@ async def _serve(settings: Settings, data_dir: Path, emulator_port: int) -> None
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    emulator = EmulatorServer(EmulatorConfig(data_dir=data_dir), port=emulator_port)
+    # Like real Cromwell, the emulator does not know a run for a moment after its submit; the
+    # gateway must (and does) cope with that, so `make dev` shows it rather than hides it.
+    config = EmulatorConfig(data_dir=data_dir, post_submit_404=POST_SUBMIT_404)
+    emulator = EmulatorServer(config, port=emulator_port)
     await emulator.start()
     runner = web.AppRunner(create_app(settings), access_log=None)
     runtime.tune_collector()
