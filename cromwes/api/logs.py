@@ -1,12 +1,15 @@
 """Handlers of the log endpoints that RunLogs and TaskLogs link to (extensions to WES)."""
 
+from typing import Any
+
 import orjson
 from aiohttp import web
 from aiohttp_apigami import docs
 
 from cromwes.api import schemas
+from cromwes.api.audit import audited
 from cromwes.api.params import owner, run_id_param
-from cromwes.api.streaming import send_bytes, send_file
+from cromwes.api.streaming import OCTETS, send_bytes, send_file
 from cromwes.appkeys import CROMWELL, PREPARED, RUN_DETAILS, SETTINGS, STORAGE
 from cromwes.errors import NotFound
 from cromwes.paths import translate_path
@@ -15,14 +18,43 @@ from cromwes.translate.tasklogs import Task
 
 ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (401, 403, 404, 416, 500, 502)}
 STREAMS = ("stdout", "stderr")
+_BYTES = {"schema": {"type": "string", "format": "binary"}}
+RESPONSES: dict[int, dict[str, Any]] = {
+    **ERRORS,
+    200: {"description": "The whole log.", "content": {"text/plain": _BYTES}},
+    206: {
+        "description": "The requested byte range, with `Content-Range`.",
+        "content": {"text/plain": _BYTES},
+    },
+}
+RANGE = {
+    "in": "header",
+    "name": "Range",
+    "required": False,
+    "schema": {"type": "string", "example": "bytes=0-4"},
+    "description": "One byte range (`bytes=first-last`, `bytes=first-`, `bytes=-suffix`); "
+    "several ranges are 416.",
+}
+STREAM = {
+    "in": "path",
+    "name": "stream",
+    "required": True,
+    "schema": {"type": "string", "enum": list(STREAMS)},
+}
 
 
 @docs(
     tags=["Logs (extension)"],
     summary="The run's failures as JSON (empty if none).",
     description="Honours a single `Range`; `Accept-Ranges: bytes`.",
-    responses=ERRORS,
+    parameters=[RANGE],
+    responses={
+        **RESPONSES,
+        200: {"description": "Cromwell's failures as JSON.", "content": {OCTETS: _BYTES}},
+        206: {"description": "The requested byte range.", "content": {OCTETS: _BYTES}},
+    },
 )
+@audited("wes:run:logs")
 async def run_stderr(request: web.Request) -> web.StreamResponse:
     run_id = await _owned_run_id(request)
     failures = (await request.app[RUN_DETAILS].get(run_id)).metadata.get("failures")
@@ -32,9 +64,12 @@ async def run_stderr(request: web.Request) -> web.StreamResponse:
 @docs(
     tags=["Logs (extension)"],
     summary="A task's stdout or stderr, by task id.",
-    description="Honours a single `Range`; `Accept-Ranges: bytes`.",
-    responses=ERRORS,
+    description="The URLs of `stdout`/`stderr` in task logs. Honours a single `Range`; "
+    "`Accept-Ranges: bytes`.",
+    parameters=[STREAM, RANGE],
+    responses=RESPONSES,
 )
+@audited("wes:run:logs")
 async def task_stream(request: web.Request) -> web.StreamResponse:
     run_id = await _owned_run_id(request)
     task_id, stream = request.match_info["task_id"], request.match_info["stream"]
@@ -49,8 +84,10 @@ async def task_stream(request: web.Request) -> web.StreamResponse:
     summary="Legacy: a task's log by call name and list index.",
     description="As DNAstack's service: a top-level call name and its position in Cromwell's "
     "calls list (retries take their own positions).",
-    responses=ERRORS,
+    parameters=[STREAM, RANGE],
+    responses=RESPONSES,
 )
+@audited("wes:run:logs")
 async def legacy_task_stream(request: web.Request) -> web.StreamResponse:
     run_id = await _owned_run_id(request)
     name, stream = request.match_info["task_name"], request.match_info["stream"]
