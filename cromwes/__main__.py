@@ -21,12 +21,15 @@ logger = logging.getLogger("cromwes")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if args.command == "emulator":
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["emulator"]:
+        # The emulator parses its own options: argparse's REMAINDER would refuse `--port ...`
+        # right after the subcommand.
         from cromwes.emulator.__main__ import main as emulator_main
 
-        return emulator_main(list(args.rest))
+        return emulator_main(arguments[1:])
+    parser = _parser()
+    args = parser.parse_args(arguments)
     if args.command == "hash-password":
         return _hash_password(args.password)
     try:
