@@ -112,7 +112,9 @@ class LocalStorage:
                 remaining -= len(chunk)
                 yield chunk
         finally:
-            await asyncio.to_thread(handle.close)
+            # Shielded: a reader cancelled here (the client got its last byte and left) must
+            # still close the file, not drop the queued close with the handle still open.
+            await asyncio.shield(asyncio.to_thread(handle.close))
 
     async def delete(self, path: str) -> DeleteOutcome:
         resolved = self._readable(path)
