@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 CONFIG ?= config.yaml
 
-.PHONY: dev test lint pytest deps bench bench-load clean
+.PHONY: dev test lint pytest deps e2e bench bench-load clean
 
 $(INSTALLED): setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ lint: $(INSTALLED)
 
 pytest: $(INSTALLED)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## The end-to-end suite alone: against $$E2E_BASE_URI (with $$E2E_TOKEN or $$E2E_BASIC_AUTH), or a stack it starts.
+e2e: $(INSTALLED)
+	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 
 ## Performance figures for the README (not a test, not in CI).
 bench: $(INSTALLED)

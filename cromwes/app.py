@@ -8,7 +8,10 @@ from aiohttp import web
 from aiohttp_apigami import setup_aiohttp_apispec, validation_middleware
 
 from cromwes import __version__
+from cromwes.api.access import access_middleware, echo_request_id
+from cromwes.api.cors import enable_cors
 from cromwes.api.middlewares import auth_middleware, error_middleware, raise_invalid
+from cromwes.api.openapi import add_docs_routes, openapi_document
 from cromwes.api.routes import add_routes
 from cromwes.appkeys import (
     AUTHENTICATOR,
@@ -16,6 +19,8 @@ from cromwes.appkeys import (
     CLOCK,
     CROMWELL,
     HTTP_SESSION,
+    METRICS,
+    OPENAPI,
     PREPARED,
     RUN_DETAILS,
     SERVICE_STATE,
@@ -25,7 +30,9 @@ from cromwes.appkeys import (
 from cromwes.auth.select import authenticator_for
 from cromwes.background import BackgroundTasks
 from cromwes.cromwell.client import CromwellClient
+from cromwes.metrics import Metrics
 from cromwes.prepared import prepare
+from cromwes.request_ids import cromwell_headers
 from cromwes.run_details import RunDetails
 from cromwes.service_state import ServiceState
 from cromwes.settings import Settings
@@ -38,6 +45,7 @@ JSON_BODY_LIMIT = 64 * 1024 * 1024
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[
+            access_middleware,
             web.normalize_path_middleware(remove_slash=True, append_slash=False),
             error_middleware,
             auth_middleware,
@@ -48,20 +56,27 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[PREPARED] = prepare(settings)
     app[CLOCK] = time.monotonic
+    if settings.observability.metrics_enabled:
+        app[METRICS] = Metrics()
+    app.on_response_prepare.append(echo_request_id)
     app.cleanup_ctx.append(_cromwell)
     app.cleanup_ctx.append(_storage)
     app.cleanup_ctx.append(_background)
     add_routes(app)
-    setup_aiohttp_apispec(
+    spec = setup_aiohttp_apispec(
         app,
         title="cromwes — GA4GH WES 1.1 over Cromwell",
         version=__version__,
-        url="/docs/openapi.json",
-        swagger_path="/docs",
+        url="",
         openapi_version="3.0.2",
         error_callback=raise_invalid,
         in_place=True,
+        generate_spec=True,
     )
+    app[OPENAPI] = openapi_document(spec.swagger_dict())
+    add_docs_routes(app)
+    if settings.observability.cors_allowed_origins:
+        enable_cors(app, settings.observability.cors_allowed_origins)
     return app
 
 
@@ -70,7 +85,13 @@ async def _cromwell(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     connector = aiohttp.TCPConnector(limit=settings.cromwell.max_concurrent_calls)
     async with aiohttp.ClientSession(connector=connector, raise_for_status=False) as session:
-        client = CromwellClient(session, settings.cromwell)
+        metrics = app.get(METRICS)
+        client = CromwellClient(
+            session,
+            settings.cromwell,
+            observe=metrics.observe_cromwell_call if metrics is not None else None,
+            headers=cromwell_headers,
+        )
         app[HTTP_SESSION] = session
         app[CROMWELL] = client
         app[AUTHENTICATOR] = authenticator_for(settings, session, clock=app[CLOCK])
@@ -80,6 +101,8 @@ async def _cromwell(app: web.Application) -> AsyncIterator[None]:
             running_ttl=settings.cache.running_ttl,
             submit_grace_period=settings.cromwell.submit_grace_period,
         )
+        if metrics is not None:
+            metrics.watch_cache(app[RUN_DETAILS].cache)
         app[SERVICE_STATE] = ServiceState(
             client,
             engine_version_ttl=settings.cache.engine_version_ttl,

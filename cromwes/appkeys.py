@@ -1,6 +1,7 @@
 """Every piece of application state, as a typed `web.AppKey`; handlers reach them only here."""
 
 from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -8,6 +9,7 @@ from aiohttp import web
 from cromwes.auth.base import Authenticator
 from cromwes.background import BackgroundTasks
 from cromwes.cromwell.client import CromwellClient
+from cromwes.metrics import Metrics
 from cromwes.prepared import Prepared
 from cromwes.run_details import RunDetails
 from cromwes.service_state import ServiceState
@@ -22,6 +24,10 @@ SERVICE_STATE = web.AppKey("service_state", ServiceState)
 STORAGE = web.AppKey("storage", Storage)
 PREPARED = web.AppKey("prepared", Prepared)
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
+METRICS = web.AppKey("metrics", Metrics)
+"""Absent when `observability.metrics_enabled` is false."""
+OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
+"""The OpenAPI document, generated once from the handlers' docs when the app is created."""
 CLOCK: web.AppKey[Callable[[], float]] = web.AppKey("clock")
 """The monotonic clock of time-based state (JWKS refetch limits); tests may set a fake one
 between `create_app` and startup."""

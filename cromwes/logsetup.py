@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from aiohttp.web_exceptions import NotAppKeyWarning
 
+from cromwes.request_ids import CURRENT
 from cromwes.settings import LogFormat, ObservabilitySettings
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -29,8 +30,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class RequestIdFilter(logging.Filter):
+    """Stamp every record logged while a request is served with that request's id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (current := CURRENT.get()) is not None and not hasattr(record, "request_id"):
+            record.request_id = current
+        return True
+
+
 def configure_logging(settings: ObservabilitySettings) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RequestIdFilter())
     if settings.log_format is LogFormat.JSON:
         handler.setFormatter(JsonFormatter())
     else:

@@ -3,6 +3,7 @@
 import asyncio
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,18 @@ async def test_readme_walkthrough_runs_as_written(wes_url: str) -> None:
     assert "COMPLETE" in text
     assert "Hello WES!" in text
     assert "CANCELED" in text
+
+
+@pytest.mark.wdl
+async def test_the_python_client_example_runs_hello_world(wes_url: str) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(EXAMPLES / "client.py"), "--wes", wes_url, "--name", "Client",
+        "--timeout", "120",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=180)
+    text = output.decode()
+    assert process.returncode == 0, text
+    assert "state: COMPLETE" in text
+    assert '"hello_world.message": "Hello Client!"' in text
+    assert "hello_world.say_hello stdout: Hello Client!" in text

@@ -1,12 +1,15 @@
 """Handlers of the log endpoints that RunLogs and TaskLogs link to (extensions to WES)."""
 
+from typing import Any
+
 import orjson
 from aiohttp import web
 from aiohttp_apigami import docs
 
 from cromwes.api import schemas
+from cromwes.api.audit import audited
 from cromwes.api.params import owner, run_id_param
-from cromwes.api.streaming import follow_file, send_bytes, send_file
+from cromwes.api.streaming import OCTETS, follow_file, send_bytes, send_file
 from cromwes.appkeys import CROMWELL, PREPARED, RUN_DETAILS, SETTINGS, STORAGE
 from cromwes.errors import NotFound
 from cromwes.paths import translate_path
@@ -15,14 +18,50 @@ from cromwes.translate.tasklogs import TERMINAL_CALL_STATUSES, Task
 
 ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (401, 403, 404, 416, 500, 502)}
 STREAMS = ("stdout", "stderr")
+_BYTES = {"schema": {"type": "string", "format": "binary"}}
+RESPONSES: dict[int, dict[str, Any]] = {
+    **ERRORS,
+    200: {"description": "The whole log.", "content": {"text/plain": _BYTES}},
+    206: {
+        "description": "The requested byte range, with `Content-Range`.",
+        "content": {"text/plain": _BYTES},
+    },
+}
+RANGE = {
+    "in": "header",
+    "name": "Range",
+    "required": False,
+    "schema": {"type": "string", "example": "bytes=0-4"},
+    "description": "One byte range (`bytes=first-last`, `bytes=first-`, `bytes=-suffix`); "
+    "several ranges are 416.",
+}
+FOLLOW = {
+    "in": "query",
+    "name": "follow",
+    "required": False,
+    "schema": {"type": "boolean"},
+    "description": "Stream bytes as the task writes them, until the task ends.",
+}
+STREAM = {
+    "in": "path",
+    "name": "stream",
+    "required": True,
+    "schema": {"type": "string", "enum": list(STREAMS)},
+}
 
 
 @docs(
     tags=["Logs (extension)"],
     summary="The run's failures as JSON (empty if none).",
     description="Honours a single `Range`; `Accept-Ranges: bytes`.",
-    responses=ERRORS,
+    parameters=[RANGE],
+    responses={
+        **RESPONSES,
+        200: {"description": "Cromwell's failures as JSON.", "content": {OCTETS: _BYTES}},
+        206: {"description": "The requested byte range.", "content": {OCTETS: _BYTES}},
+    },
 )
+@audited("wes:run:logs")
 async def run_stderr(request: web.Request) -> web.StreamResponse:
     run_id = await _owned_run_id(request)
     failures = (await request.app[RUN_DETAILS].get(run_id)).metadata.get("failures")
@@ -33,12 +72,15 @@ async def run_stderr(request: web.Request) -> web.StreamResponse:
     tags=["Logs (extension)"],
     summary="A task's stdout or stderr, by task id.",
     description=(
-        "Honours a single `Range`; `Accept-Ranges: bytes`. `?follow=true` keeps the response "
-        "open and streams new bytes while the task runs, ending when the task ends (chunked). "
-        "With `logs.redirect`, cloud-stored logs answer 302 to a time-limited signed URL."
+        "The URLs of `stdout`/`stderr` in task logs. Honours a single `Range`; "
+        "`Accept-Ranges: bytes`. `?follow=true` keeps the response open and streams new bytes "
+        "while the task runs, ending when the task ends (chunked). With `logs.redirect`, "
+        "cloud-stored logs answer 302 to a time-limited signed URL."
     ),
-    responses=ERRORS,
+    parameters=[STREAM, RANGE, FOLLOW],
+    responses={**RESPONSES, 302: {"description": "Redirect to a signed URL (logs.redirect)."}},
 )
+@audited("wes:run:logs")
 async def task_stream(request: web.Request) -> web.StreamResponse:
     run_id = await _owned_run_id(request)
     task_id, stream = request.match_info["task_id"], request.match_info["stream"]
@@ -53,8 +95,10 @@ async def task_stream(request: web.Request) -> web.StreamResponse:
     summary="Legacy: a task's log by call name and list index.",
     description="As DNAstack's service: a top-level call name and its position in Cromwell's "
     "calls list (retries take their own positions).",
-    responses=ERRORS,
+    parameters=[STREAM, RANGE],
+    responses=RESPONSES,
 )
+@audited("wes:run:logs")
 async def legacy_task_stream(request: web.Request) -> web.StreamResponse:
     run_id = await _owned_run_id(request)
     name, stream = request.match_info["task_name"], request.match_info["stream"]

@@ -2,8 +2,9 @@
 
 from aiohttp import web
 
-from cromwes.api import files, logs, runs, service_info, tasks
+from cromwes.api import discovery, files, health, logs, metrics, runs, service_info, tasks
 from cromwes.api.urls import BASE_PATH as WES
+from cromwes.appkeys import SETTINGS
 
 RUN = f"{WES}/runs/{{run_id}}"
 
@@ -32,3 +33,23 @@ def add_routes(app: web.Application) -> None:
             web.delete(f"{RUN}/files", files.delete_files),
         ]
     )
+    # Operations and discovery (extensions; paths of DNAstack's service kept for its probes).
+    app.router.add_routes(
+        [
+            web.get("/", discovery.root),
+            web.get("/services", discovery.services),
+            web.get("/health/live", health.liveness),
+            web.get("/health/ready", health.readiness),
+            web.get("/actuator/health", health.readiness),
+            web.get("/actuator/health/liveness", health.liveness),
+            web.get("/actuator/health/readiness", health.readiness),
+            web.get("/actuator/info", health.info),
+        ]
+    )
+    if app[SETTINGS].observability.metrics_enabled:
+        app.router.add_routes(
+            [
+                web.get("/metrics", metrics.metrics),
+                web.get("/actuator/prometheus", metrics.metrics),
+            ]
+        )

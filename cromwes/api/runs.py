@@ -7,6 +7,7 @@ from aiohttp_apigami import docs, querystring_schema, response_schema
 
 from cromwes.allowlist import AttachmentDigest, authorize_workflow
 from cromwes.api import schemas
+from cromwes.api.audit import audited
 from cromwes.api.forms import received_submission
 from cromwes.api.params import owner, page_size, run_id_param
 from cromwes.api.render import etag_response, json_response
@@ -28,6 +29,7 @@ ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (400, 401, 403, 40
 @docs(tags=["Workflow Runs"], summary="List the workflow runs.", responses=ERRORS)
 @querystring_schema(schemas.ListRunsQuery)
 @response_schema(schemas.RunListResponseSchema, 200)
+@audited("wes:runs:list")
 async def list_runs(request: web.Request) -> web.Response:
     query = request["querystring"]
     prepared = request.app[PREPARED]
@@ -62,6 +64,7 @@ async def list_runs(request: web.Request) -> web.Response:
     responses=ERRORS,
 )
 @response_schema(schemas.RunIdSchema, 200)
+@audited("wes:runs:submit")
 async def submit_run(request: web.Request) -> web.Response:
     settings, prepared = request.app[SETTINGS], request.app[PREPARED]
     key = request.headers.get("Idempotency-Key")
@@ -103,6 +106,7 @@ async def submit_run(request: web.Request) -> web.Response:
 
 @docs(tags=["Workflow Runs"], summary="Get detailed info about a workflow run.", responses=ERRORS)
 @response_schema(schemas.RunLogSchema, 200)
+@audited("wes:run:read")
 async def get_run_log(request: web.Request) -> web.Response:
     return etag_response(request, await run_log_of(request, run_id_param(request)))
 
@@ -128,6 +132,7 @@ async def run_log_of(request: web.Request, run_id: str) -> RunLog:
     tags=["Workflow Runs"], summary="Get quick status info about a workflow run.", responses=ERRORS
 )
 @response_schema(schemas.RunStatusSchema, 200)
+@audited("wes:run:status")
 async def get_run_status(request: web.Request) -> web.Response:
     client, grace = request.app[CROMWELL], request.app[SETTINGS].cromwell.submit_grace_period
     run_id = run_id_param(request)
@@ -142,6 +147,7 @@ async def get_run_status(request: web.Request) -> web.Response:
     responses={**ERRORS, 409: {"schema": schemas.ErrorResponse}},
 )
 @response_schema(schemas.RunIdSchema, 200)
+@audited("wes:run:cancel")
 async def cancel_run(request: web.Request) -> web.Response:
     client, grace = request.app[CROMWELL], request.app[SETTINGS].cromwell.submit_grace_period
     run_id = run_id_param(request)

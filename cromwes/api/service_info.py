@@ -6,6 +6,7 @@ from aiohttp import web
 from aiohttp_apigami import docs, response_schema
 
 from cromwes.api import schemas
+from cromwes.api.audit import audited
 from cromwes.api.params import owner
 from cromwes.api.render import json_response
 from cromwes.appkeys import SERVICE_STATE, SETTINGS
@@ -23,6 +24,7 @@ logger = logging.getLogger(__name__)
     description="system_state_counts is filled for authenticated callers, or when auth is off.",
 )
 @response_schema(schemas.ServiceInfoSchema, 200)
+@audited("wes:service-info")
 async def get_service_info(request: web.Request) -> web.Response:
     settings, state = request.app[SETTINGS], request.app[SERVICE_STATE]
     counts: dict[str, int] = {}

@@ -4,6 +4,7 @@ from aiohttp import web
 from aiohttp_apigami import docs, querystring_schema, response_schema
 
 from cromwes.api import schemas
+from cromwes.api.audit import audited
 from cromwes.api.params import owner, page_size, run_id_param
 from cromwes.api.render import etag_response
 from cromwes.api.urls import run_url
@@ -26,6 +27,7 @@ ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (401, 403, 404, 50
 )
 @querystring_schema(schemas.PageQuery)
 @response_schema(schemas.TaskListResponseSchema, 200)
+@audited("wes:run:tasks")
 async def list_tasks(request: web.Request) -> web.Response:
     query, key = request["querystring"], request.app[PREPARED].token_key
     run_id = run_id_param(request)
@@ -44,6 +46,7 @@ async def list_tasks(request: web.Request) -> web.Response:
 
 @docs(tags=["Workflow Runs"], summary="Get a task of a workflow run.", responses=ERRORS)
 @response_schema(schemas.TaskLogSchema, 200)
+@audited("wes:run:task")
 async def get_task(request: web.Request) -> web.Response:
     run_id, task_id = run_id_param(request), request.match_info["task_id"]
     await _ensure_owner(request, run_id)

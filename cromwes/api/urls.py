@@ -12,6 +12,11 @@ def external_base(request: web.Request) -> str:
     URLs written into run logs must point at what the client can reach, e.g. the mTLS proxy
     (reference-service.md §2.9, which ignored the prefix).
     """
+    return f"{external_root(request)}{BASE_PATH}"
+
+
+def external_root(request: web.Request) -> str:
+    """`scheme://host[:port][prefix]`: where this gateway's own `/` is, as the client sees it."""
     headers = request.headers
     scheme = _first(headers.get("X-Forwarded-Proto")) or request.scheme
     host = _first(headers.get("X-Forwarded-Host")) or request.host
@@ -25,7 +30,7 @@ def external_base(request: web.Request) -> str:
     prefix = (_first(headers.get("X-Forwarded-Prefix")) or "").rstrip("/")
     if prefix and not prefix.startswith("/"):
         prefix = "/" + prefix
-    return f"{scheme}://{host}{prefix}{BASE_PATH}"
+    return f"{scheme}://{host}{prefix}"
 
 
 def run_url(request: web.Request, run_id: str) -> str:

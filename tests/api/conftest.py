@@ -203,9 +203,14 @@ def hello_form(
     tags: Mapping[str, str] | None = None,
     extra: Mapping[str, str] | None = None,
     attachments: Mapping[str, bytes] | None = None,
+    controlled: bool = False,
 ) -> aiohttp.FormData:
-    """A POST /runs form submitting examples/hello-world.wdl as an attachment."""
+    """A POST /runs form submitting examples/hello-world.wdl as an attachment.
+
+    `controlled`: the emulator does not run it, whatever its mode (a test moves it instead).
+    """
     files = {"hello-world.wdl": (EXAMPLES / "hello-world.wdl").read_bytes(), **(attachments or {})}
+    all_tags = {**(tags or {}), **({"cromwes-emulator": "controlled"} if controlled else {})}
     return workflow_form(
-        url, files, params=params or {"hello_world.name": "test"}, tags=tags or {}, extra=extra
+        url, files, params=params or {"hello_world.name": "test"}, tags=all_tags, extra=extra
     )

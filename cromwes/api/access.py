@@ -1,0 +1,98 @@
+"""Observe every request: its id, its access log line, its audit line and its metrics.
+
+`access_middleware` is the outermost middleware, so it sees the final status of every answer,
+errors and refusals included. It never logs a query string (signed URLs carry their signature
+there) nor any header but the few named below; never `Authorization`.
+"""
+
+import asyncio
+import logging
+import time
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from cromwes.api.audit import CLIENT_SUBJECT, action_of, audit
+from cromwes.appkeys import METRICS
+from cromwes.auth.base import principal_of
+from cromwes.request_ids import CURRENT, HEADER, request_id
+
+logger = logging.getLogger("cromwes.access")
+
+REQUEST_ID = web.RequestKey("request_id", str)
+UNMATCHED = "unmatched"
+"""The route label of requests no route matched (404s), so random paths cannot flood metrics."""
+QUIET_PREFIXES = ("/health", "/actuator/health", "/metrics")
+"""Probes and scrapes come every few seconds: their access lines are logged at DEBUG."""
+CLIENT_CLOSED = 499
+"""nginx's code for a client that went away before the answer; the status we count for it."""
+
+
+@web.middleware
+async def access_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request[REQUEST_ID] = request_id(request.headers.get(HEADER))
+    token = CURRENT.set(request[REQUEST_ID])
+    metrics = request.app.get(METRICS)
+    if metrics is not None:
+        metrics.in_flight.inc()
+    started = time.monotonic()
+    response: web.StreamResponse | None = None
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    except asyncio.CancelledError:
+        status = CLIENT_CLOSED
+        raise
+    finally:
+        seconds = time.monotonic() - started
+        if metrics is not None:
+            metrics.in_flight.dec()
+            metrics.observe_request(request.method, route_template(request), status, seconds)
+        _log_access(request, status, seconds)
+        if (action := action_of(request)) is not None:
+            audit(request, action, response, status)
+        CURRENT.reset(token)
+
+
+async def echo_request_id(request: web.Request, response: web.StreamResponse) -> None:
+    """`on_response_prepare`: every answer carries the request's id, streamed ones included."""
+    if (current := request.get(REQUEST_ID)) is not None:
+        response.headers[HEADER] = current
+
+
+def route_template(request: web.Request) -> str:
+    """The matched route's path template (`/ga4gh/wes/v1/runs/{run_id}`), not the raw path."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else UNMATCHED
+
+
+def _log_access(request: web.Request, status: int, seconds: float) -> None:
+    level = logging.DEBUG if request.path.startswith(QUIET_PREFIXES) else logging.INFO
+    if not logger.isEnabledFor(level):
+        return
+    logger.log(
+        level,
+        "%s %s %d %.1fms",
+        request.method,
+        request.path,
+        status,
+        seconds * 1000,
+        extra={
+            "access": True,
+            "method": request.method,
+            "path": request.path,
+            "route": route_template(request),
+            "status": status,
+            "duration_ms": round(seconds * 1000, 3),
+            "remote": request.remote,
+            "forwarded_for": request.headers.get("X-Forwarded-For"),
+            "client_subject": request.headers.get(CLIENT_SUBJECT),
+            "principal": principal_of(request).id,
+            "user_agent": request.headers.get("User-Agent"),
+        },
+    )

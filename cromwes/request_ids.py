@@ -1,0 +1,28 @@
+"""The id of the request being served: taken from `X-Request-ID` or made up, passed to Cromwell.
+
+The id lives in a `ContextVar` for the duration of one request, so the Cromwell client and the
+log formatter can read it without every call passing it along.
+"""
+
+import re
+import uuid
+from contextvars import ContextVar
+
+HEADER = "X-Request-ID"
+CURRENT: ContextVar[str | None] = ContextVar("cromwes_request_id", default=None)
+_ACCEPTED = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
+"""What a client or proxy may choose as an id; anything else (too long, spaces, quotes, control
+characters that could forge a log line) is replaced by an id of our own."""
+
+
+def request_id(header: str | None) -> str:
+    """The client's id when it is an acceptable one, else a new one."""
+    if header is not None and _ACCEPTED.match(header):
+        return header
+    return uuid.uuid4().hex
+
+
+def cromwell_headers() -> dict[str, str]:
+    """The headers every Cromwell call of the current request carries."""
+    current = CURRENT.get()
+    return {HEADER: current} if current is not None else {}
