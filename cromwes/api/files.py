@@ -9,6 +9,7 @@ from jsonpath_ng.exceptions import JSONPathError
 from jsonpath_ng.ext.parser import parse as parse_jsonpath
 
 from cromwes.api import schemas
+from cromwes.api.audit import audited
 from cromwes.api.params import owner, run_id_param
 from cromwes.api.render import json_response, wes_body
 from cromwes.api.runs import run_log_of
@@ -26,6 +27,7 @@ DELETE_CONCURRENCY = 8
 
 @docs(tags=["Run files (extension)"], summary="The files of a run: FINAL, INPUT, LOG, SECONDARY.",
       responses=ERRORS)  # fmt: skip
+@audited("wes:run:files")
 async def list_files(request: web.Request) -> web.Response:
     files = await _files(request, run_id_param(request))
     return json_response({"runFiles": [{"file_type": f.file_type, "path": f.path} for f in files]})
@@ -39,6 +41,7 @@ async def list_files(request: web.Request) -> web.Response:
     parameters=[{"in": "query", "name": "path", "required": True, "schema": {"type": "string"}}],
     responses=ERRORS,
 )
+@audited("wes:run:file")
 async def get_file(request: web.Request) -> web.StreamResponse:
     run_id = run_id_param(request)
     wanted = request.query.get("path")
@@ -60,6 +63,7 @@ async def get_file(request: web.Request) -> web.StreamResponse:
     summary="Delete a run's intermediate (SECONDARY) files; `?async=true` answers at once.",
     responses=ERRORS,
 )
+@audited("wes:run:files:delete")
 async def delete_files(request: web.Request) -> web.Response:
     run_id = run_id_param(request)
     secondary = [f for f in await _files(request, run_id) if f.file_type is FileType.SECONDARY]
