@@ -95,6 +95,8 @@ class Submitted:
     """echo.wdl with an options.json attachment."""
     frank: Reply
     """An attachment used as an input: name.txt holds "Frank"."""
+    files: Reply
+    """two_files.wdl: a FINAL output, a SECONDARY (intermediate) file and task logs."""
 
     def run_id(self, name: str) -> str:
         reply: Reply = getattr(self, name)
@@ -149,6 +151,14 @@ def submitted(wes: WesClient) -> Submitted:
                 Attachment("read_input.wdl", (WORKFLOWS / "read_input.wdl").read_bytes()),
                 Attachment("name.txt", b"Frank"),
             ],
+        ),
+        files=wes.submit(
+            {
+                "workflow_url": "two_files.wdl",
+                "workflow_type": "WDL",
+                "workflow_type_version": "1.0",
+            },
+            [Attachment("two_files.wdl", (WORKFLOWS / "two_files.wdl").read_bytes())],
         ),
     )
 

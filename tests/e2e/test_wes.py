@@ -1,12 +1,12 @@
 """The reference service's end-to-end behaviours (reference-service.md §9b), against any WES.
 
-Numbers in the docstrings are those of the reference's list. Left out: the run-files endpoints
-(/files, /file; 17-23), which cromwes does not serve, and 4 (a token for another resource),
-which needs an issuer the suite cannot assume.
+Numbers in the docstrings are those of the reference's list. Left out: 4 (a token for another
+resource), which needs an issuer the suite cannot assume.
 """
 
 import time
 import uuid
+from urllib.parse import quote
 
 import pytest
 
@@ -138,6 +138,62 @@ def test_the_list_contains_the_run(wes: WesClient, submitted: Submitted) -> None
         if not token:
             break
     raise AssertionError(f"run {run_id} is not listed")
+
+
+def test_the_files_of_a_run(wes: WesClient, submitted: Submitted) -> None:
+    """17, 18, 19"""
+    run_id = submitted.run_id("files")
+    assert wes.wait_until_terminal(run_id) == "COMPLETE"
+    files = wes.get(f"runs/{run_id}/files").json["runFiles"]
+    assert files
+    assert files[0]["file_type"] == "FINAL"
+    assert {f["file_type"] for f in files} <= {"FINAL", "INPUT", "SECONDARY", "LOG"}
+    first = files[0]["path"]
+    json_accept = {"Accept": "application/json"}
+    meta = wes.get(f"runs/{run_id}/file?path={quote(first)}", headers=json_accept).json
+    assert {"path", "size", "name"} <= set(meta)
+    final_output = quote("$.outputs['two_files.final']")
+    by_jsonpath = f"runs/{run_id}/file?path={final_output}"
+    assert wes.get(by_jsonpath, headers=json_accept).json["path"] == first
+    unknown = wes.get(f"runs/{run_id}/file?path={quote('/not/a/file')}", headers=json_accept)
+    assert unknown.status == 404
+    not_a_file = f"runs/{run_id}/file?path={quote('$.request.workflow_url')}"
+    assert wes.get(not_a_file, headers=json_accept).status == 404
+    octets = {"Accept": "application/octet-stream"}
+    for path in (f"runs/{run_id}/file?path={quote(first)}", by_jsonpath):
+        body = wes.get(path, headers=octets)
+        assert body.status == 200
+        assert body.body == b"intermediate\n"
+        assert body.headers["Content-Length"] == str(len(body.body))
+        assert body.headers["Last-Modified"]
+
+
+@pytest.mark.parametrize("path", ["runs/{}/files"])
+def test_files_of_an_unknown_run_are_404(wes: WesClient, path: str) -> None:
+    """20, 23"""
+    assert wes.get(path.format(uuid.uuid4())).status == 404
+    assert wes.request("DELETE", path.format(uuid.uuid4())).status == 404
+
+
+def test_deleting_intermediate_files(wes: WesClient, submitted: Submitted) -> None:
+    """21, 22"""
+    run_id = submitted.run_id("files")
+    assert wes.wait_until_terminal(run_id) == "COMPLETE"
+    secondary = [
+        f["path"] for f in wes.get(f"runs/{run_id}/files").json["runFiles"]
+        if f["file_type"] == "SECONDARY"
+    ]  # fmt: skip
+    assert secondary
+    queued = wes.request("DELETE", f"runs/{run_id}/files?async=true").json["deletions"]
+    assert {d["state"] for d in queued} == {"ASYNC"}
+    deadline = time.monotonic() + 30
+    path = f"runs/{run_id}/file?path={quote(secondary[0])}"
+    while wes.get(path, headers={"Accept": "application/json"}).status != 404:
+        assert time.monotonic() < deadline, f"{secondary[0]} was never deleted"
+        time.sleep(0.2)
+    again = wes.request("DELETE", f"runs/{run_id}/files").json["deletions"]
+    assert {d["file_type"] for d in again} <= {"SECONDARY"}
+    assert {d["state"] for d in again} <= {"DELETED", "NOT_FOUND"}
 
 
 @pytest.mark.parametrize("stream", ["stdout", "stderr"])
