@@ -22,23 +22,27 @@ from cromwes.appkeys import (
     METRICS,
     OPENAPI,
     PREPARED,
+    REQUEST_IDS,
     RUN_DETAILS,
+    SERVICE_INFO_BODIES,
     SERVICE_STATE,
     SETTINGS,
     STORAGE,
 )
 from cromwes.auth.select import authenticator_for
 from cromwes.background import BackgroundTasks
+from cromwes.cache import LruCache
 from cromwes.cromwell.client import CromwellClient
 from cromwes.metrics import Metrics
 from cromwes.prepared import prepare
-from cromwes.request_ids import cromwell_headers
+from cromwes.request_ids import RequestIds, cromwell_headers
 from cromwes.run_details import RunDetails
 from cromwes.service_state import ServiceState
 from cromwes.settings import Settings
 from cromwes.storage.select import open_storage
 
 JSON_BODY_LIMIT = 64 * 1024 * 1024
+SERVICE_INFO_CACHE_BYTES = 256 * 1024
 """JSON and urlencoded bodies are read whole (multipart is streamed), so they get a fixed cap."""
 
 
@@ -56,6 +60,8 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[PREPARED] = prepare(settings)
     app[CLOCK] = time.monotonic
+    app[REQUEST_IDS] = RequestIds()
+    app[SERVICE_INFO_BODIES] = LruCache(SERVICE_INFO_CACHE_BYTES)
     if settings.observability.metrics_enabled:
         app[METRICS] = Metrics()
     app.on_response_prepare.append(echo_request_id)

@@ -8,9 +8,11 @@ from aiohttp import web
 
 from cromwes.auth.base import Authenticator
 from cromwes.background import BackgroundTasks
+from cromwes.cache import LruCache
 from cromwes.cromwell.client import CromwellClient
 from cromwes.metrics import Metrics
 from cromwes.prepared import Prepared
+from cromwes.request_ids import RequestIds
 from cromwes.run_details import RunDetails
 from cromwes.service_state import ServiceState
 from cromwes.settings import Settings
@@ -25,6 +27,7 @@ STORAGE = web.AppKey("storage", Storage)
 PREPARED = web.AppKey("prepared", Prepared)
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 METRICS = web.AppKey("metrics", Metrics)
+REQUEST_IDS = web.AppKey("request_ids", RequestIds)
 """Absent when `observability.metrics_enabled` is false."""
 OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
 """The OpenAPI document, generated once from the handlers' docs when the app is created."""
@@ -32,3 +35,4 @@ CLOCK: web.AppKey[Callable[[], float]] = web.AppKey("clock")
 """The monotonic clock of time-based state (JWKS refetch limits); tests may set a fake one
 between `create_app` and startup."""
 BACKGROUND = web.AppKey("background", BackgroundTasks)
+SERVICE_INFO_BODIES = web.AppKey("service_info_bodies", LruCache[tuple[object, ...], bytes])

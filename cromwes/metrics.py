@@ -4,11 +4,18 @@ A per-application `CollectorRegistry`, never prometheus-client's global default 
 two gateways in one process (tests, replicas) count apart and never collide on registration.
 """
 
+from bisect import bisect_left
 from collections.abc import Iterator
+from itertools import accumulate
 from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
 from cromwes import __version__
@@ -33,24 +40,8 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.requests = Counter(
-            "cromwes_http_requests",
-            "HTTP requests answered, by method, route template and status.",
-            ("method", "route", "status"),
-            registry=self.registry,
-        )
-        self.latency = Histogram(
-            "cromwes_http_request_duration_seconds",
-            "Time to answer an HTTP request, by method and route template.",
-            ("method", "route"),
-            buckets=HTTP_BUCKETS,
-            registry=self.registry,
-        )
-        self.in_flight = Gauge(
-            "cromwes_http_requests_in_flight",
-            "HTTP requests being answered now.",
-            registry=self.registry,
-        )
+        self._http = _HttpCollector()
+        self.registry.register(self._http)
         self.cromwell_calls = Counter(
             "cromwes_cromwell_calls",
             "Calls to Cromwell by operation and outcome (its HTTP status, error or timeout).",
@@ -72,9 +63,12 @@ class Metrics:
         )
         build.labels(version=__version__).set(1)
 
-    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method=method, route=route, status=str(status)).inc()
-        self.latency.labels(method=method, route=route).observe(seconds)
+    def request_started(self) -> None:
+        self._http.in_flight += 1
+
+    def request_finished(self, method: str, route: str, status: int, seconds: float) -> None:
+        self._http.in_flight -= 1
+        self._http.observe(method, route, status, seconds)
 
     def observe_cromwell_call(self, operation: str, outcome: str, seconds: float) -> None:
         """The Cromwell client's `observe` hook."""
@@ -106,6 +100,60 @@ class _CacheCollector(Collector):
             "Size of Cromwell's metadata answers held in the cache.",
             value=self._cache.size,
         )
+
+    def describe(self) -> Iterator[Metric]:
+        return self.collect()
+
+
+class _HttpCollector(Collector):
+    """HTTP requests, their latencies and those in flight, in plain dicts turned into metric
+    families only when Prometheus scrapes.
+
+    Counted on every request, so kept cheap: the event loop is one thread, so no locks, where
+    prometheus-client's own Counter and Histogram take one per update (measured: a fifth of the
+    cost of a cached service-info answer, `make bench`).
+    """
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self._counts: dict[tuple[str, str, int], int] = {}
+        self._latency: dict[tuple[str, str], list[float]] = {}
+        """(method, route) -> a count per bucket (the last for +Inf), then the sum of seconds."""
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        self._counts[key] = self._counts.get(key, 0) + 1
+        histogram = self._latency.get((method, route))
+        if histogram is None:
+            histogram = self._latency[(method, route)] = [0.0] * (len(HTTP_BUCKETS) + 2)
+        histogram[bisect_left(HTTP_BUCKETS, seconds)] += 1
+        histogram[-1] += seconds
+
+    def collect(self) -> Iterator[Metric]:
+        requests = CounterMetricFamily(
+            "cromwes_http_requests",
+            "HTTP requests answered, by method, route template and status.",
+            labels=("method", "route", "status"),
+        )
+        for (method, route, status), count in self._counts.items():
+            requests.add_metric((method, route, str(status)), count)
+        yield requests
+        latency = HistogramMetricFamily(
+            "cromwes_http_request_duration_seconds",
+            "Time to answer an HTTP request, by method and route template.",
+            labels=("method", "route"),
+        )
+        for (method, route), histogram in self._latency.items():
+            cumulative = list(accumulate(histogram[:-1]))
+            bounds = [*(str(bound) for bound in HTTP_BUCKETS), "+Inf"]
+            latency.add_metric(
+                (method, route), list(zip(bounds, cumulative, strict=True)), histogram[-1]
+            )
+        yield latency
+        yield GaugeMetricFamily(
+            "cromwes_http_requests_in_flight", "HTTP requests being answered now.",
+            value=self.in_flight,
+        )  # fmt: skip
 
     def describe(self) -> Iterator[Metric]:
         return self.collect()

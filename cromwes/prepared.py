@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from cromwes.paths import PathRule, compile_rules
-from cromwes.settings import Settings
+from cromwes.settings import AuthMethod, Settings
 from cromwes.translate.idempotency import DIGEST_LABEL
 from cromwes.translate.pagination import token_key
 from cromwes.translate.submission import SubmissionRules
@@ -18,10 +18,16 @@ class Prepared:
     token_key: bytes
     hidden_labels: frozenset[str]
     """Labels that are bookkeeping, not the client's tags (Cromwell's id label is hidden too)."""
+    auth_instructions_url: str
 
 
 def prepare(settings: Settings) -> Prepared:
     cromwell = settings.cromwell
+    auth_url = settings.service_info.auth_instruction_url or (
+        f"{settings.issuer}/.well-known/openid-configuration"
+        if settings.auth.method in (AuthMethod.OAUTH, AuthMethod.PASSPORT)
+        else f"{settings.external_url}/docs"
+    )
     return Prepared(
         submission_rules=SubmissionRules(
             supported_versions=settings.service_info.workflow_type_versions.get("WDL", ()),
@@ -35,6 +41,7 @@ def prepare(settings: Settings) -> Prepared:
         ),
         path_rules=compile_rules(settings.path_translations),
         token_key=token_key(settings.runs.page_token_secret, cromwell.url),
+        auth_instructions_url=auth_url,
         hidden_labels=frozenset(
             {cromwell.workflow_url_label, cromwell.idempotency_label, DIGEST_LABEL}
         ),

@@ -4,8 +4,9 @@ The id lives in a `ContextVar` for the duration of one request, so the Cromwell 
 log formatter can read it without every call passing it along.
 """
 
+import itertools
+import os
 import re
-import uuid
 from contextvars import ContextVar
 
 HEADER = "X-Request-ID"
@@ -15,11 +16,22 @@ _ACCEPTED = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
 characters that could forge a log line) is replaced by an id of our own."""
 
 
-def request_id(header: str | None) -> str:
-    """The client's id when it is an acceptable one, else a new one."""
-    if header is not None and _ACCEPTED.match(header):
-        return header
-    return uuid.uuid4().hex
+class RequestIds:
+    """Makes request ids: a random prefix per process and a counter.
+
+    Unique across replicas and restarts, and cheaper than a random id per request (a system
+    call each, a measurable share of a cached answer).
+    """
+
+    def __init__(self) -> None:
+        self._prefix = os.urandom(8).hex()
+        self._counter = itertools.count(1)
+
+    def for_request(self, header: str | None) -> str:
+        """The client's id when it is an acceptable one, else a new one."""
+        if header is not None and _ACCEPTED.match(header):
+            return header
+        return f"{self._prefix}-{next(self._counter):x}"
 
 
 def cromwell_headers() -> dict[str, str]:

@@ -13,9 +13,9 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from cromwes.api.audit import CLIENT_SUBJECT, action_of, audit
-from cromwes.appkeys import METRICS
+from cromwes.appkeys import METRICS, REQUEST_IDS
 from cromwes.auth.base import principal_of
-from cromwes.request_ids import CURRENT, HEADER, request_id
+from cromwes.request_ids import CURRENT, HEADER
 
 logger = logging.getLogger("cromwes.access")
 
@@ -30,11 +30,11 @@ CLIENT_CLOSED = 499
 
 @web.middleware
 async def access_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request[REQUEST_ID] = request_id(request.headers.get(HEADER))
+    request[REQUEST_ID] = request.app[REQUEST_IDS].for_request(request.headers.get(HEADER))
     token = CURRENT.set(request[REQUEST_ID])
     metrics = request.app.get(METRICS)
     if metrics is not None:
-        metrics.in_flight.inc()
+        metrics.request_started()
     started = time.monotonic()
     response: web.StreamResponse | None = None
     status = 500
@@ -51,8 +51,7 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
     finally:
         seconds = time.monotonic() - started
         if metrics is not None:
-            metrics.in_flight.dec()
-            metrics.observe_request(request.method, route_template(request), status, seconds)
+            metrics.request_finished(request.method, route_template(request), status, seconds)
         _log_access(request, status, seconds)
         if (action := action_of(request)) is not None:
             audit(request, action, response, status)

@@ -23,6 +23,10 @@ MAX_RUN_ID_BODY = 1024
 """Answers that name a new run (`{"run_id": ...}`) are tiny; larger bodies are never parsed."""
 
 
+SUBMIT = "wes:runs:submit"
+"""The one action whose run id is in its answer rather than its path."""
+
+
 def audited(action: str) -> Callable[[H], H]:
     """Mark a handler as performing `action` (e.g. `wes:run:cancel`)."""
 
@@ -41,8 +45,12 @@ def action_of(request: web.Request) -> str | None:
 def audit(
     request: web.Request, action: str, response: web.StreamResponse | None, status: int
 ) -> None:
+    if not logger.isEnabledFor(logging.INFO):
+        return
     principal = principal_of(request)
-    run_id = request.match_info.get("run_id") or _answered_run_id(response, status)
+    run_id = request.match_info.get("run_id")
+    if run_id is None and action == SUBMIT:
+        run_id = _answered_run_id(response, status)
     logger.info(
         "%s by %s on %s: %d",
         action,

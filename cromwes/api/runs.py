@@ -7,7 +7,7 @@ from aiohttp_apigami import docs, querystring_schema, response_schema
 
 from cromwes.allowlist import AttachmentDigest, authorize_workflow
 from cromwes.api import schemas
-from cromwes.api.audit import audited
+from cromwes.api.audit import SUBMIT, audited
 from cromwes.api.forms import received_submission
 from cromwes.api.params import owner, page_size, run_id_param
 from cromwes.api.render import etag_response, json_response
@@ -64,7 +64,7 @@ async def list_runs(request: web.Request) -> web.Response:
     responses=ERRORS,
 )
 @response_schema(schemas.RunIdSchema, 200)
-@audited("wes:runs:submit")
+@audited(SUBMIT)
 async def submit_run(request: web.Request) -> web.Response:
     settings, prepared = request.app[SETTINGS], request.app[PREPARED]
     key = request.headers.get("Idempotency-Key")

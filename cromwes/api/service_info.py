@@ -8,8 +8,8 @@ from aiohttp_apigami import docs, response_schema
 from cromwes.api import schemas
 from cromwes.api.audit import audited
 from cromwes.api.params import owner
-from cromwes.api.render import json_response
-from cromwes.appkeys import SERVICE_STATE, SETTINGS
+from cromwes.api.render import JSON, json_bytes
+from cromwes.appkeys import PREPARED, SERVICE_INFO_BODIES, SERVICE_STATE, SETTINGS
 from cromwes.auth.base import principal_of
 from cromwes.errors import WesError
 from cromwes.settings import AuthMethod
@@ -34,15 +34,18 @@ async def get_service_info(request: web.Request) -> web.Response:
         except WesError as exc:
             # service-info stays up while Cromwell is down (the reference answered 500).
             logger.warning("state counts unavailable: %s", exc.msg)
-    auth_url = settings.service_info.auth_instruction_url or (
-        f"{settings.issuer}/.well-known/openid-configuration"
-        if settings.auth.method in (AuthMethod.OAUTH, AuthMethod.PASSPORT)
-        else f"{settings.external_url}/docs"
-    )
-    info = service_info(
-        settings.service_info,
-        engine_version=await state.engine_version(),
-        state_counts=counts,
-        auth_instructions_url=auth_url,
-    )
-    return json_response(info)
+    version = await state.engine_version()
+    # The document changes only when the version or the counts do (both cached a while), so
+    # the rendered body is kept: service-info is the most polled call and should cost little.
+    key = (version, tuple(counts.items()))
+    bodies = request.app[SERVICE_INFO_BODIES]
+    if (body := bodies.get(key)) is None:
+        info = service_info(
+            settings.service_info,
+            engine_version=version,
+            state_counts=counts,
+            auth_instructions_url=request.app[PREPARED].auth_instructions_url,
+        )
+        body = json_bytes(info)
+        bodies.put(key, body, size=len(body), ttl=None)
+    return web.Response(body=body, content_type=JSON)

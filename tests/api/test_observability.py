@@ -68,7 +68,7 @@ async def test_a_request_id_is_made_up_when_missing_or_unacceptable(
     headers = {"X-Request-ID": sent} if sent is not None else {}
     reply = await stack.wes.get(f"runs/{UNKNOWN_RUN}/status", headers=headers, expect=404)
     made_up = reply.headers["X-Request-ID"]
-    assert re.fullmatch(r"[0-9a-f]{32}", made_up)
+    assert re.fullmatch(r"[0-9a-f]{16}-[0-9a-f]+", made_up)
     status_calls = await stack.requests_to_cromwell(f"/{UNKNOWN_RUN}/status")
     assert status_calls[-1]["headers"].get("X-Request-ID") == made_up
 
