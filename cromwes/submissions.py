@@ -41,19 +41,18 @@ def submission_identity(
     )
 
 
-async def submit(client: CromwellClient, form: CromwellSubmission) -> str:
-    answer = await client.submit(form)
-    return str(answer["id"])
-
-
-async def submit_once(
-    client: CromwellClient, form: CromwellSubmission, *, digest: str
+async def submit(
+    client: CromwellClient, form: CromwellSubmission, identity: SubmissionIdentity
 ) -> tuple[str, bool]:
-    """Submit under the run id derived from an Idempotency-Key: (run id, whether it is new).
+    """Send the submission: (run id, whether Cromwell created it now).
 
-    A retry of the same request gets the same run; another request under the same key is 409.
+    Under an Idempotency-Key (a digest is set), a retry of the same request gets the same run
+    and creates nothing; another request under the same key is 409.
     """
+    if not identity.digest:
+        return str((await client.submit(form))["id"]), True
     run_id = form.requested_id
+    digest = identity.digest
     assert run_id is not None
     try:
         await client.submit(form)

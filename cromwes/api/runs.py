@@ -18,7 +18,7 @@ from cromwes.models import RunId, RunLog
 from cromwes.paths import translate_inputs, translate_outputs
 from cromwes.run_listing import run_page
 from cromwes.runs import cancel, ensure_owner, run_status
-from cromwes.submissions import submission_identity, submit, submit_once
+from cromwes.submissions import submission_identity, submit
 from cromwes.translate.listing import RunFilters
 from cromwes.translate.runlog import RunUrls, run_log
 from cromwes.translate.submission import WesSubmission, cromwell_submission
@@ -95,12 +95,9 @@ async def submit_run(request: web.Request) -> web.Response:
             requested_id=identity.run_id if key or settings.cromwell.request_workflow_ids else None,
             engine_version=await request.app[SERVICE_STATE].engine_version(),
         )
-        if key is None:
-            run_id = await submit(request.app[CROMWELL], form)
-        else:
-            run_id, created = await submit_once(request.app[CROMWELL], form, digest=identity.digest)
-            if not created:
-                await storage.remove_staged(body.staged)
+        run_id, created = await submit(request.app[CROMWELL], form, identity)
+        if not created:  # a retry: its own staged copies are not needed
+            await storage.remove_staged(body.staged)
     return json_response(RunId(run_id))
 
 
