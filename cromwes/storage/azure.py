@@ -32,7 +32,7 @@ from azure.storage.blob.aio import BlobClient, BlobServiceClient, ContainerClien
 
 from cromwes.errors import InvalidRequest, NotFound, RangeNotSatisfiable, StorageError
 from cromwes.settings import AbsStorageSettings
-from cromwes.storage.base import DeleteOutcome, FileInfo
+from cromwes.storage.base import DeleteOutcome, FileInfo, remove_each
 from cromwes.storage.names import staged_name
 
 API_VERSION = "2025-11-05"
@@ -116,16 +116,12 @@ class AzureStorage:
 
     async def remove_staged(self, locations: Sequence[str]) -> None:
         prefix = f"{self._staging_prefix}/" if self._staging_prefix else ""
-        failed = 0
-        for location in locations:
+
+        def staged(location: str) -> bool:
             blob_name = self._blob_name(location)
-            if blob_name is None or not blob_name.startswith(prefix):
-                logger.warning("not removing %s: it is not under the staging prefix", location)
-                continue
-            if await self.delete(location) is DeleteOutcome.FAILED:
-                failed += 1
-        if failed:
-            raise StorageError(f"{failed} staged attachment(s) could not be removed.")
+            return blob_name is not None and blob_name.startswith(prefix)
+
+        await remove_each(self, locations, staged=staged)
 
     def owns(self, path: str) -> bool:
         return self._blob_name(path) is not None

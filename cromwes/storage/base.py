@@ -1,10 +1,15 @@
 """The one storage interface: stage attachments; stat, read and delete what Cromwell wrote."""
 
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
+
+from cromwes.errors import StorageError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,3 +89,19 @@ class Storage(Protocol):
         `abs.signed_url_ttl`). NotFound if `path` is not this backend's to read.
         """
         ...
+
+
+async def remove_each(
+    storage: Storage, locations: Sequence[str], *, staged: Callable[[str], bool]
+) -> None:
+    """Delete every location `staged` accepts (others are logged, never touched); StorageError
+    after trying them all if any deletion failed. Shared by the cloud backends' remove_staged."""
+    failed = 0
+    for location in locations:
+        if not staged(location):
+            logger.warning("not removing %s: it is not under the staging location", location)
+            continue
+        if await storage.delete(location) is DeleteOutcome.FAILED:
+            failed += 1
+    if failed:
+        raise StorageError(f"{failed} staged attachment(s) could not be removed.")

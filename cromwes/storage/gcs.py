@@ -24,7 +24,7 @@ from google.cloud.storage.fileio import BlobWriter
 from google.cloud.storage.retry import DEFAULT_RETRY
 
 from cromwes.errors import InvalidRequest, NotFound, RangeNotSatisfiable, StorageError
-from cromwes.storage.base import DeleteOutcome, FileInfo
+from cromwes.storage.base import DeleteOutcome, FileInfo, remove_each
 from cromwes.storage.names import staged_name
 
 GS_BUCKET = re.compile(r"[0-9A-Za-z_.-]+")
@@ -113,21 +113,17 @@ class GcsStorage:
         return writer
 
     async def remove_staged(self, locations: Sequence[str]) -> None:
-        failed = 0
-        for location in locations:
+        prefix = f"{self._staging_prefix}/" if self._staging_prefix else ""
+
+        def staged(location: str) -> bool:
             match = GS_PATH.fullmatch(location)
-            prefix = f"{self._staging_prefix}/" if self._staging_prefix else ""
-            if (
-                match is None
-                or match["bucket"] != self._staging_bucket
-                or not match["name"].startswith(prefix)
-            ):
-                logger.warning("not removing %s: it is not under the staging location", location)
-                continue
-            if await self.delete(location) is DeleteOutcome.FAILED:
-                failed += 1
-        if failed:
-            raise StorageError(f"{failed} staged attachment(s) could not be removed.")
+            return (
+                match is not None
+                and match["bucket"] == self._staging_bucket
+                and match["name"].startswith(prefix)
+            )
+
+        await remove_each(self, locations, staged=staged)
 
     def owns(self, path: str) -> bool:
         return GS_PATH.fullmatch(path) is not None
