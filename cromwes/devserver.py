@@ -23,8 +23,7 @@ POST_SUBMIT_404 = 1.0
 
 
 def run_dev(settings: Settings, *, data_dir: str, emulator_port: int) -> int:
-    # Cromwell reports absolute paths; so must the emulator, wherever it was started from.
-    runtime.run(_serve(settings, Path(data_dir).resolve(), emulator_port))
+    runtime.run(_serve(settings, Path(data_dir), emulator_port))
     return 0
 
 

@@ -8,8 +8,6 @@ from cromwes.translate.idempotency import DIGEST_LABEL
 from cromwes.translate.pagination import token_key
 from cromwes.translate.submission import SubmissionRules
 
-EMULATOR_LABEL = "cromwes-emulator"
-
 
 @dataclass(frozen=True, slots=True)
 class Prepared:

@@ -10,6 +10,7 @@ for a short TTL only.
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from cromwes.cache import LruCache, SingleFlight
 from cromwes.cromwell.client import CromwellClient
@@ -97,7 +98,7 @@ class RunDetails:
                 return RunDetail(metadata={"id": run_id, "status": "Submitted"}, tasks=())
             raise
         tasks = tuple(flat_tasks(metadata))
-        workflow_level: Metadata = {key: value for key, value in metadata.items() if key != "calls"}  # type: ignore[assignment]  # a TypedDict rebuilt key by key
+        workflow_level = cast(Metadata, {k: v for k, v in metadata.items() if k != "calls"})
         detail = RunDetail(metadata=workflow_level, tasks=tasks)
         terminal = wes_state(metadata.get("status")).is_terminal
         self._cache.put(run_id, detail, size=size, ttl=None if terminal else self._running_ttl)

@@ -10,14 +10,13 @@ from jsonpath_ng.ext.parser import parse as parse_jsonpath
 
 from cromwes.api import schemas
 from cromwes.api.audit import audited
-from cromwes.api.params import owner, run_id_param
+from cromwes.api.params import owned_run_id
 from cromwes.api.render import json_response, wes_body
 from cromwes.api.runs import run_log_of
 from cromwes.api.streaming import send_file
-from cromwes.appkeys import BACKGROUND, CROMWELL, PREPARED, SETTINGS, STORAGE
+from cromwes.appkeys import BACKGROUND, CROMWELL, PREPARED, STORAGE
 from cromwes.errors import InvalidRequest, NotFound, WesError
 from cromwes.paths import translate_path
-from cromwes.runs import ensure_owner
 from cromwes.storage.base import DeleteOutcome, FileInfo, Storage
 from cromwes.translate.runfiles import FILE_KEYS, FileType, RunFile, run_files
 
@@ -29,7 +28,7 @@ DELETE_CONCURRENCY = 8
       responses=ERRORS)  # fmt: skip
 @audited("wes:run:files")
 async def list_files(request: web.Request) -> web.Response:
-    files = await _files(request, run_id_param(request))
+    files = await _files(request, await owned_run_id(request))
     return json_response({"runFiles": [{"file_type": f.file_type, "path": f.path} for f in files]})
 
 
@@ -43,7 +42,7 @@ async def list_files(request: web.Request) -> web.Response:
 )
 @audited("wes:run:file")
 async def get_file(request: web.Request) -> web.StreamResponse:
-    run_id = run_id_param(request)
+    run_id = await owned_run_id(request)
     wanted = request.query.get("path")
     if not wanted:
         raise InvalidRequest("The query parameter path is required.")
@@ -65,7 +64,7 @@ async def get_file(request: web.Request) -> web.StreamResponse:
 )
 @audited("wes:run:files:delete")
 async def delete_files(request: web.Request) -> web.Response:
-    run_id = run_id_param(request)
+    run_id = await owned_run_id(request)
     secondary = [f for f in await _files(request, run_id) if f.file_type is FileType.SECONDARY]
     storage = request.app[STORAGE]
     if request.query.get("async", "").lower() in ("true", "1"):
@@ -79,10 +78,9 @@ async def delete_files(request: web.Request) -> web.Response:
 
 
 async def _files(request: web.Request, run_id: str) -> list[RunFile]:
-    settings, storage = request.app[SETTINGS], request.app[STORAGE]
-    client = request.app[CROMWELL]
-    await ensure_owner(client, run_id, owner(request), grace=settings.cromwell.submit_grace_period)
-    metadata, _ = await client.metadata(run_id, include_keys=FILE_KEYS)
+    """The run's files; the caller's right to the run was checked by `owned_run_id`."""
+    storage = request.app[STORAGE]
+    metadata, _ = await request.app[CROMWELL].metadata(run_id, include_keys=FILE_KEYS)
     rules = request.app[PREPARED].path_rules
     return run_files(metadata, readable=storage.owns, translate=lambda p: translate_path(p, rules))
 

@@ -8,12 +8,11 @@ from aiohttp_apigami import docs
 
 from cromwes.api import schemas
 from cromwes.api.audit import audited
-from cromwes.api.params import owner, run_id_param
+from cromwes.api.params import owned_run_id
 from cromwes.api.streaming import OCTETS, follow_file, send_bytes, send_file
-from cromwes.appkeys import CROMWELL, PREPARED, RUN_DETAILS, SETTINGS, STORAGE
+from cromwes.appkeys import PREPARED, RUN_DETAILS, SETTINGS, STORAGE
 from cromwes.errors import NotFound
 from cromwes.paths import translate_path
-from cromwes.runs import ensure_owner
 from cromwes.translate.tasklogs import TERMINAL_CALL_STATUSES, Task
 
 ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (401, 403, 404, 416, 500, 502)}
@@ -63,7 +62,7 @@ STREAM = {
 )
 @audited("wes:run:logs")
 async def run_stderr(request: web.Request) -> web.StreamResponse:
-    run_id = await _owned_run_id(request)
+    run_id = await owned_run_id(request)
     failures = (await request.app[RUN_DETAILS].get(run_id)).metadata.get("failures")
     return await send_bytes(request, orjson.dumps(failures) if failures else b"")
 
@@ -82,7 +81,7 @@ async def run_stderr(request: web.Request) -> web.StreamResponse:
 )
 @audited("wes:run:logs")
 async def task_stream(request: web.Request) -> web.StreamResponse:
-    run_id = await _owned_run_id(request)
+    run_id = await owned_run_id(request)
     task_id, stream = request.match_info["task_id"], request.match_info["stream"]
     task = (await request.app[RUN_DETAILS].get(run_id)).tasks_by_id.get(task_id)
     if task is None:
@@ -100,7 +99,7 @@ async def task_stream(request: web.Request) -> web.StreamResponse:
 )
 @audited("wes:run:logs")
 async def legacy_task_stream(request: web.Request) -> web.StreamResponse:
-    run_id = await _owned_run_id(request)
+    run_id = await owned_run_id(request)
     name, stream = request.match_info["task_name"], request.match_info["stream"]
     index = int(request.match_info["index"])
     tasks = (await request.app[RUN_DETAILS].get(run_id)).tasks
@@ -132,10 +131,3 @@ async def _send_stream(
     if settings.logs.redirect and (url := await storage.signed_url(readable)) is not None:
         raise web.HTTPFound(url)
     return await send_file(request, storage, readable, content_type="text/plain")
-
-
-async def _owned_run_id(request: web.Request) -> str:
-    run_id = run_id_param(request)
-    grace = request.app[SETTINGS].cromwell.submit_grace_period
-    await ensure_owner(request.app[CROMWELL], run_id, owner(request), grace=grace)
-    return run_id

@@ -5,14 +5,18 @@ from typing import Any
 
 from aiohttp import web
 
-from cromwes.appkeys import SETTINGS
+from cromwes.appkeys import CROMWELL, SETTINGS
 from cromwes.auth.base import principal_of
 from cromwes.errors import InvalidRequest
-from cromwes.runs import Owner, checked_run_id
+from cromwes.runs import Owner, checked_run_id, ensure_owner
 
 
-def run_id_param(request: web.Request) -> str:
-    return checked_run_id(request.match_info["run_id"])
+async def owned_run_id(request: web.Request) -> str:
+    """The path's run id, once this caller may see that run (a 404 otherwise)."""
+    run_id = checked_run_id(request.match_info["run_id"])
+    grace = request.app[SETTINGS].cromwell.submit_grace_period
+    await ensure_owner(request.app[CROMWELL], run_id, owner(request), grace=grace)
+    return run_id
 
 
 def page_size(query: Mapping[str, Any], request: web.Request) -> int:

@@ -9,7 +9,7 @@ from cromwes.allowlist import AttachmentDigest, authorize_workflow
 from cromwes.api import schemas
 from cromwes.api.audit import SUBMIT, audited
 from cromwes.api.forms import received_submission
-from cromwes.api.params import owner, page_size, run_id_param
+from cromwes.api.params import owned_run_id, owner, page_size
 from cromwes.api.render import etag_response, json_response
 from cromwes.api.urls import run_url
 from cromwes.appkeys import CROMWELL, PREPARED, RUN_DETAILS, SERVICE_STATE, SETTINGS, STORAGE
@@ -17,7 +17,7 @@ from cromwes.auth.base import principal_of
 from cromwes.models import RunId, RunLog
 from cromwes.paths import translate_inputs, translate_outputs
 from cromwes.run_listing import run_page
-from cromwes.runs import cancel, ensure_owner, run_status
+from cromwes.runs import cancel, run_status
 from cromwes.submissions import submission_identity, submit
 from cromwes.translate.listing import RunFilters
 from cromwes.translate.runlog import RunUrls, run_log
@@ -105,14 +105,12 @@ async def submit_run(request: web.Request) -> web.Response:
 @response_schema(schemas.RunLogSchema, 200)
 @audited("wes:run:read")
 async def get_run_log(request: web.Request) -> web.Response:
-    return etag_response(request, await run_log_of(request, run_id_param(request)))
+    return etag_response(request, await run_log_of(request, await owned_run_id(request)))
 
 
 async def run_log_of(request: web.Request, run_id: str) -> RunLog:
-    """The RunLog of a run the caller may see, as this request's client must see it."""
+    """The RunLog of a run (from `owned_run_id`), as this request's client must see it."""
     settings, prepared = request.app[SETTINGS], request.app[PREPARED]
-    grace = settings.cromwell.submit_grace_period
-    await ensure_owner(request.app[CROMWELL], run_id, owner(request), grace=grace)
     detail = await request.app[RUN_DETAILS].get(run_id)
     return run_log(
         detail.metadata,
@@ -132,8 +130,7 @@ async def run_log_of(request: web.Request, run_id: str) -> RunLog:
 @audited("wes:run:status")
 async def get_run_status(request: web.Request) -> web.Response:
     client, grace = request.app[CROMWELL], request.app[SETTINGS].cromwell.submit_grace_period
-    run_id = run_id_param(request)
-    await ensure_owner(client, run_id, owner(request), grace=grace)
+    run_id = await owned_run_id(request)
     return etag_response(request, await run_status(client, run_id, grace=grace))
 
 
@@ -147,7 +144,6 @@ async def get_run_status(request: web.Request) -> web.Response:
 @audited("wes:run:cancel")
 async def cancel_run(request: web.Request) -> web.Response:
     client, grace = request.app[CROMWELL], request.app[SETTINGS].cromwell.submit_grace_period
-    run_id = run_id_param(request)
-    await ensure_owner(client, run_id, owner(request), grace=grace)
+    run_id = await owned_run_id(request)
     await cancel(client, run_id, grace=grace)
     return json_response(RunId(run_id))

@@ -5,13 +5,12 @@ from aiohttp_apigami import docs, querystring_schema, response_schema
 
 from cromwes.api import schemas
 from cromwes.api.audit import audited
-from cromwes.api.params import owner, page_size, run_id_param
+from cromwes.api.params import owned_run_id, page_size
 from cromwes.api.render import etag_response
 from cromwes.api.urls import run_url
-from cromwes.appkeys import CROMWELL, PREPARED, RUN_DETAILS, SETTINGS
+from cromwes.appkeys import PREPARED, RUN_DETAILS
 from cromwes.errors import NotFound
 from cromwes.models import TaskListResponse
-from cromwes.runs import ensure_owner
 from cromwes.translate.pagination import decode_token, encode_token
 from cromwes.translate.runlog import RunUrls
 from cromwes.translate.tasklogs import task_log
@@ -30,8 +29,7 @@ ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (401, 403, 404, 50
 @audited("wes:run:tasks")
 async def list_tasks(request: web.Request) -> web.Response:
     query, key = request["querystring"], request.app[PREPARED].token_key
-    run_id = run_id_param(request)
-    await _ensure_owner(request, run_id)
+    run_id = await owned_run_id(request)
     tasks = (await request.app[RUN_DETAILS].get(run_id)).tasks
     scope = f"tasks\n{run_id}"
     start = decode_token(query["page_token"], scope=scope, key=key) if "page_token" in query else 0
@@ -48,14 +46,8 @@ async def list_tasks(request: web.Request) -> web.Response:
 @response_schema(schemas.TaskLogSchema, 200)
 @audited("wes:run:task")
 async def get_task(request: web.Request) -> web.Response:
-    run_id, task_id = run_id_param(request), request.match_info["task_id"]
-    await _ensure_owner(request, run_id)
+    run_id, task_id = await owned_run_id(request), request.match_info["task_id"]
     task = (await request.app[RUN_DETAILS].get(run_id)).tasks_by_id.get(task_id)
     if task is None:
         raise NotFound(f"Run {run_id} has no task {task_id!r}.")
     return etag_response(request, task_log(task, RunUrls(run_url(request, run_id)).task_logs))
-
-
-async def _ensure_owner(request: web.Request, run_id: str) -> None:
-    grace = request.app[SETTINGS].cromwell.submit_grace_period
-    await ensure_owner(request.app[CROMWELL], run_id, owner(request), grace=grace)

@@ -50,7 +50,7 @@ def parser() -> argparse.ArgumentParser:
 
 def config_from(args: argparse.Namespace) -> EmulatorConfig:
     return EmulatorConfig(
-        data_dir=args.data_dir.resolve(),
+        data_dir=args.data_dir,
         mode=args.mode,
         cromwell_version=args.cromwell_version,
         pickup_delay=args.pickup_delay,

@@ -44,6 +44,8 @@ class EmulatorConfig:
     """Seed for the fault injector's random draws (`rate` < 1); None draws from the OS."""
 
     def __post_init__(self) -> None:
+        # Cromwell reports absolute paths in metadata, whatever directory it was started from.
+        object.__setattr__(self, "data_dir", Path(self.data_dir).resolve())
         if self.mode not in ("execute", "controlled"):
             raise ValueError(f"mode must be 'execute' or 'controlled', not {self.mode!r}")
         for name in ("pickup_delay", "post_submit_404", "abort_grace", "task_timeout"):

@@ -1,6 +1,8 @@
 import asyncio
+import time
 from pathlib import Path
 
+from cromwes.submissions import VISIBLE_WITHIN
 from tests.api.conftest import Stack, hello_form
 
 
@@ -47,8 +49,12 @@ async def test_a_bad_key_is_400(stack: Stack) -> None:
 
 
 async def test_refusals_under_a_key_are_not_delayed(stack: Stack) -> None:
-    bad = hello_form(url="missing.wdl")
-    await stack.wes.post("runs", data=bad, headers={"Idempotency-Key": "c"}, expect=400)
+    """A refused submission must not wait, as a retried one does, for Cromwell to show a run."""
+    bad = hello_form(attachments={"options.json": b'{"backend": {"not": "allowed"}}'})
+    started = time.monotonic()
+    reply = await stack.wes.post("runs", data=bad, headers={"Idempotency-Key": "c"}, expect=400)
+    assert "Cromwell refused the workflow" in reply.json["msg"]
+    assert time.monotonic() - started < VISIBLE_WITHIN / 2
 
 
 async def test_concurrent_retries_make_one_workflow(stack: Stack) -> None:

@@ -1,12 +1,13 @@
 import asyncio
-import io
 import json
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from pytest_aiohttp import AiohttpServer
 
 from tests.api.conftest import EXAMPLES, MakeStack, Stack, example_form, hello_form
 
@@ -43,22 +44,33 @@ async def test_labels_options_and_inputs_reach_cromwell(stack: Stack) -> None:
     assert files["options"]["read_from_cache"] is False
 
 
-async def test_json_and_urlencoded_bodies_are_accepted(stack: Stack) -> None:
+async def test_json_and_urlencoded_bodies_are_accepted(
+    stack: Stack, aiohttp_server: AiohttpServer
+) -> None:
+    """ai4gh posts a JSON RunRequest, weskit-client urlencoded fields; both must run."""
+    wdl = (EXAMPLES / "hello-world.wdl").read_bytes()
+
+    async def serve_wdl(request: web.Request) -> web.Response:
+        return web.Response(body=wdl)
+
+    published = web.Application()
+    published.router.add_get("/hello.wdl", serve_wdl)
+    host: TestServer = await aiohttp_server(published)
     body = {
-        "workflow_url": "https://raw.example.org/hello.wdl",
+        "workflow_url": str(host.make_url("/hello.wdl")),
         "workflow_type": "WDL",
         "workflow_type_version": "1.0",
         "workflow_params": {"hello_world.name": "json"},
         "tags": {"client": "ai4gh"},
     }
-    reply = await stack.wes.post("runs", json=body)
-    # The emulator only fetches loopback URLs, and Cromwell validates the URL at submit time.
-    assert reply.status == 400
-    assert "Cromwell refused the workflow" in reply.json["msg"]
     fields = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in body.items()}
-    reply = await stack.wes.post("runs", data=fields)
-    assert reply.status == 400
-    assert "Cromwell refused the workflow" in reply.json["msg"]
+    for sent in ({"json": body}, {"data": fields}):
+        run_id = (await stack.wes.post("runs", expect=200, **sent)).json["run_id"]
+        submitted = (await submitted_to_cromwell(stack, run_id))["submitted"]
+        assert submitted["inputs"] == {"hello_world.name": "json"}
+        assert submitted["labels"]["client"] == "ai4gh"
+        log = (await stack.wes.get(f"runs/{run_id}", expect=200)).json
+        assert log["request"]["workflow_url"] == body["workflow_url"]
 
 
 async def test_json_parts_with_any_content_type(stack: Stack) -> None:
@@ -229,7 +241,3 @@ async def test_options_json_attachment_goes_to_options(stack: Stack) -> None:
     record = await submitted_to_cromwell(stack, run_id)
     assert record["submitted"]["options"]["final_workflow_outputs_dir"] == "/out"
     assert "options.json" not in record["submitted"]["dependencies"]
-
-
-def zip_names(data: bytes) -> list[str]:
-    return sorted(zipfile.ZipFile(io.BytesIO(data)).namelist())
