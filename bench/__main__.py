@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from bench.driver import Load, measure
 from bench.stack import Stack, free_port, reset_peak, rss_kib, stack, wait_until_up
-from cromwes.run_details import RUN_KEYS
+from cromwes.service.run_details import RUN_KEYS
 
 SECONDS = 10
 METADATA_QUERY = [("expandSubWorkflows", "true"), *(("includeKey", key) for key in RUN_KEYS)]

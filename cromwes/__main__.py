@@ -13,10 +13,11 @@ from aiohttp import web
 
 from cromwes import runtime
 from cromwes.app import create_app
-from cromwes.config import ConfigError, load_settings, masked
-from cromwes.logsetup import configure_logging
+from cromwes.auth.checks import auth_problems
+from cromwes.config.loading import ConfigError, load_settings, masked
+from cromwes.config.settings import Settings
+from cromwes.observability.logsetup import configure_logging
 from cromwes.probe import probe
-from cromwes.settings import Settings
 
 logger = logging.getLogger("cromwes")
 
@@ -34,7 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "hash-password":
         return _hash_password(args.password)
     try:
-        settings = load_settings(args.config or os.environ.get("CROMWES_CONFIG"), os.environ)
+        settings = load_settings(
+            args.config or os.environ.get("CROMWES_CONFIG"), os.environ, checks=(auth_problems,)
+        )
     except ConfigError as exc:
         print(f"cromwes: {exc}", file=sys.stderr)
         return 2

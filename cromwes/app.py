@@ -30,20 +30,20 @@ from cromwes.appkeys import (
     STORAGE,
 )
 from cromwes.auth.select import authenticator_for
-from cromwes.background import BackgroundTasks
 from cromwes.cache import LruCache
+from cromwes.config.settings import Settings
 from cromwes.cromwell.client import CromwellClient
-from cromwes.metrics import Metrics
-from cromwes.prepared import prepare
-from cromwes.request_ids import RequestIds, cromwell_headers
-from cromwes.run_details import RunDetails
-from cromwes.service_state import ServiceState
-from cromwes.settings import Settings
+from cromwes.observability.metrics import Metrics
+from cromwes.observability.request_ids import RequestIds, cromwell_headers
+from cromwes.service.background import BackgroundTasks
+from cromwes.service.prepared import prepare
+from cromwes.service.run_details import RunDetails
+from cromwes.service.service_state import ServiceState
 from cromwes.storage.select import open_storage
 
 JSON_BODY_LIMIT = 64 * 1024 * 1024
-SERVICE_INFO_CACHE_BYTES = 256 * 1024
 """JSON and urlencoded bodies are read whole (multipart is streamed), so they get a fixed cap."""
+SERVICE_INFO_CACHE_BYTES = 256 * 1024
 
 
 def create_app(settings: Settings) -> web.Application:

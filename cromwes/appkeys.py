@@ -7,15 +7,15 @@ import aiohttp
 from aiohttp import web
 
 from cromwes.auth.base import Authenticator
-from cromwes.background import BackgroundTasks
 from cromwes.cache import LruCache
+from cromwes.config.settings import Settings
 from cromwes.cromwell.client import CromwellClient
-from cromwes.metrics import Metrics
-from cromwes.prepared import Prepared
-from cromwes.request_ids import RequestIds
-from cromwes.run_details import RunDetails
-from cromwes.service_state import ServiceState
-from cromwes.settings import Settings
+from cromwes.observability.metrics import Metrics
+from cromwes.observability.request_ids import RequestIds
+from cromwes.service.background import BackgroundTasks
+from cromwes.service.prepared import Prepared
+from cromwes.service.run_details import RunDetails
+from cromwes.service.service_state import ServiceState
 from cromwes.storage.base import Storage
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -27,8 +27,8 @@ STORAGE = web.AppKey("storage", Storage)
 PREPARED = web.AppKey("prepared", Prepared)
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 METRICS = web.AppKey("metrics", Metrics)
-REQUEST_IDS = web.AppKey("request_ids", RequestIds)
 """Absent when `observability.metrics_enabled` is false."""
+REQUEST_IDS = web.AppKey("request_ids", RequestIds)
 OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
 """The OpenAPI document, generated once from the handlers' docs when the app is created."""
 CLOCK: web.AppKey[Callable[[], float]] = web.AppKey("clock")

@@ -14,9 +14,9 @@ from aiohttp import web
 
 from cromwes import runtime
 from cromwes.app import create_app
+from cromwes.config.settings import Settings
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.server import EmulatorServer
-from cromwes.settings import Settings
 
 logger = logging.getLogger("cromwes")
 POST_SUBMIT_404 = 1.0

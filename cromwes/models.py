@@ -5,6 +5,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+BASE_PATH = "/ga4gh/wes/v1"
+"""Where WES 1.1 puts its API under a server's root."""
+
 
 class State(StrEnum):
     """WES run state (WES 1.1.0 `State`, 11 values)."""

@@ -7,7 +7,7 @@ environment), so the probe follows a port or address changed by configuration.
 import urllib.error
 import urllib.request
 
-from cromwes.settings import Settings
+from cromwes.config.settings import Settings
 
 TIMEOUT = 5.0
 _ANY_ADDRESS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}

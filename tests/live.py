@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
 from cromwes.app import create_app
-from cromwes.config import settings_from_tree
+from cromwes.config.loading import settings_from_tree
 from cromwes.emulator.app import create_emulator_app
 from cromwes.emulator.config import EmulatorConfig
 from tests.api.conftest import merged

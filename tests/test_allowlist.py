@@ -1,8 +1,8 @@
 import pytest
 
-from cromwes.allowlist import AttachmentDigest, authorize_workflow
+from cromwes.config.settings import Authorizers, ChecksumAllowList, UrlAllowList
 from cromwes.errors import Forbidden
-from cromwes.settings import Authorizers, ChecksumAllowList, UrlAllowList
+from cromwes.policy.allowlist import AttachmentDigest, authorize_workflow
 
 MAIN = AttachmentDigest("main.wdl", "0123456789abcdef0123456789abcdef")
 OPTIONS = AttachmentDigest("options.json", "ffffffffffffffffffffffffffffffff")

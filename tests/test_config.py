@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from cromwes.config import MASK, ConfigError, load_settings, masked
-from cromwes.settings import AuthMethod, PathLocation, StorageName
+from cromwes.auth.checks import auth_problems
+from cromwes.config.loading import MASK, ConfigError, load_settings, masked
+from cromwes.config.settings import AuthMethod, PathLocation, StorageName
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -116,7 +117,7 @@ def test_spring_style_yaml_and_json_are_read(tmp_path: Path) -> None:
 )
 def test_invalid_values_are_refused_naming_the_key(env: dict[str, str], key: str) -> None:
     with pytest.raises(ConfigError, match=key.replace(".", r"\.").replace("[", r"\[")):
-        load_settings(None, env)
+        load_settings(None, env, checks=(auth_problems,))
 
 
 def test_unknown_yaml_key_is_refused(tmp_path: Path) -> None:

@@ -2,14 +2,14 @@ from typing import Any
 
 import pytest
 
-from cromwes.paths import (
+from cromwes.config.settings import PathLocation, PathTranslation
+from cromwes.policy.paths import (
     compile_rules,
     python_template,
     translate_inputs,
     translate_outputs,
     translate_path,
 )
-from cromwes.settings import PathLocation, PathTranslation
 
 AZURE = "https://acct.blob.core.windows.net/data"
 

@@ -15,7 +15,7 @@ from aiohttp.typedefs import Handler
 from cromwes.api.audit import CLIENT_SUBJECT, action_of, audit
 from cromwes.appkeys import METRICS, REQUEST_IDS
 from cromwes.auth.base import principal_of
-from cromwes.request_ids import CURRENT, HEADER
+from cromwes.observability.request_ids import CURRENT, HEADER
 
 logger = logging.getLogger("cromwes.access")
 

@@ -5,9 +5,10 @@ from aiohttp_apigami import docs
 
 from cromwes import __version__
 from cromwes.api.render import json_response
-from cromwes.api.urls import BASE_PATH, external_root
+from cromwes.api.urls import external_root
 from cromwes.appkeys import SETTINGS
-from cromwes.settings import AuthMethod
+from cromwes.config.settings import AuthMethod
+from cromwes.models import BASE_PATH
 from cromwes.translate.registry import service_entries
 
 OAUTH_METHODS = (AuthMethod.OAUTH, AuthMethod.PASSPORT)

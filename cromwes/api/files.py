@@ -16,9 +16,10 @@ from cromwes.api.runs import run_log_of
 from cromwes.api.streaming import send_file
 from cromwes.appkeys import BACKGROUND, CROMWELL, PREPARED, STORAGE
 from cromwes.errors import InvalidRequest, NotFound, WesError
-from cromwes.paths import translate_path
+from cromwes.policy.paths import translate_path
 from cromwes.storage.base import DeleteOutcome, FileInfo, Storage
 from cromwes.translate.runfiles import FILE_KEYS, FileType, RunFile, run_files
+from cromwes.translate.times import instant_rfc3339
 
 ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (400, 401, 403, 404, 416, 500, 502)}
 DELETE_CONCURRENCY = 8
@@ -123,10 +124,8 @@ def _file_body(file: RunFile, info: FileInfo) -> dict[str, Any]:
         "size": info.size,
         "content_type": info.content_type,
         "content_encoding": info.content_encoding,
-        "creation_time": info.created.isoformat().replace("+00:00", "Z") if info.created else None,
-        "last_modified_time": (
-            info.last_modified.isoformat().replace("+00:00", "Z") if info.last_modified else None
-        ),
+        "creation_time": instant_rfc3339(info.created) if info.created else None,
+        "last_modified_time": instant_rfc3339(info.last_modified) if info.last_modified else None,
         "checksums": [{"type": kind, "value": value} for kind, value in info.checksums],
     }
     return {key: value for key, value in body.items() if value is not None}

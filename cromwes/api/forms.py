@@ -20,8 +20,8 @@ import aiohttp
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from cromwes.config.settings import UploadSettings
 from cromwes.errors import InvalidRequest, PayloadTooLarge, StorageError
-from cromwes.settings import UploadSettings
 from cromwes.storage.base import Storage
 from cromwes.translate.attachment_names import attachment_name
 from cromwes.translate.submission import Attachment
@@ -138,7 +138,7 @@ async def _multipart(
                     received.staged.append(attachment.location)
             elif part.name:
                 received.fields[part.name] = await _text_field(part, budget)
-    except (ValueError, AssertionError, aiohttp.ClientPayloadError, HttpProcessingError) as exc:
+    except (ValueError, aiohttp.ClientPayloadError, HttpProcessingError) as exc:
         # aiohttp raises these for a missing boundary or a garbled body (conformance.md §1).
         raise InvalidRequest(f"The multipart body is malformed: {exc}") from exc
 

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-import orjson
 from aiohttp import web
 from aiohttp_apigami import docs
 
@@ -12,8 +11,9 @@ from cromwes.api.params import owned_run_id
 from cromwes.api.streaming import OCTETS, follow_file, send_bytes, send_file
 from cromwes.appkeys import PREPARED, RUN_DETAILS, SETTINGS, STORAGE
 from cromwes.errors import NotFound
-from cromwes.paths import translate_path
-from cromwes.translate.tasklogs import TERMINAL_CALL_STATUSES, Task
+from cromwes.policy.paths import translate_path
+from cromwes.translate.runlog import failures_document
+from cromwes.translate.tasklogs import Task
 
 ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (401, 403, 404, 416, 500, 502)}
 STREAMS = ("stdout", "stderr")
@@ -63,8 +63,8 @@ STREAM = {
 @audited("wes:run:logs")
 async def run_stderr(request: web.Request) -> web.StreamResponse:
     run_id = await owned_run_id(request)
-    failures = (await request.app[RUN_DETAILS].get(run_id)).metadata.get("failures")
-    return await send_bytes(request, orjson.dumps(failures) if failures else b"")
+    metadata = (await request.app[RUN_DETAILS].get(run_id)).metadata
+    return await send_bytes(request, failures_document(metadata))
 
 
 @docs(
@@ -122,7 +122,7 @@ async def _send_stream(
 
         async def finished() -> bool:
             current = (await request.app[RUN_DETAILS].get(run_id)).tasks_by_id.get(task.id)
-            return current is None or current.status in TERMINAL_CALL_STATUSES
+            return current is None or current.finished
 
         return await follow_file(
             request, storage, readable, finished=finished,

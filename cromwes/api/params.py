@@ -8,7 +8,8 @@ from aiohttp import web
 from cromwes.appkeys import CROMWELL, SETTINGS
 from cromwes.auth.base import principal_of
 from cromwes.errors import InvalidRequest
-from cromwes.runs import Owner, checked_run_id, ensure_owner
+from cromwes.service.runs import checked_run_id, ensure_owner
+from cromwes.translate.labels import Owner
 
 
 async def owned_run_id(request: web.Request) -> str:

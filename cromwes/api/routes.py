@@ -3,8 +3,8 @@
 from aiohttp import web
 
 from cromwes.api import discovery, files, health, logs, metrics, runs, service_info, tasks
-from cromwes.api.urls import BASE_PATH as WES
 from cromwes.appkeys import SETTINGS
+from cromwes.models import BASE_PATH as WES
 
 RUN = f"{WES}/runs/{{run_id}}"
 

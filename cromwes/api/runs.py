@@ -5,7 +5,6 @@ import uuid
 from aiohttp import web
 from aiohttp_apigami import docs, querystring_schema, response_schema
 
-from cromwes.allowlist import AttachmentDigest, authorize_workflow
 from cromwes.api import schemas
 from cromwes.api.audit import SUBMIT, audited
 from cromwes.api.forms import received_submission
@@ -15,11 +14,12 @@ from cromwes.api.urls import run_url
 from cromwes.appkeys import CROMWELL, PREPARED, RUN_DETAILS, SERVICE_STATE, SETTINGS, STORAGE
 from cromwes.auth.base import principal_of
 from cromwes.models import RunId, RunLog
-from cromwes.paths import translate_inputs, translate_outputs
-from cromwes.run_listing import run_page
-from cromwes.runs import cancel, run_status
-from cromwes.submissions import submission_identity, submit
-from cromwes.translate.listing import RunFilters
+from cromwes.policy.allowlist import AttachmentDigest, authorize_workflow
+from cromwes.policy.paths import translate_inputs, translate_outputs
+from cromwes.service.run_listing import run_page
+from cromwes.service.runs import cancel, run_status
+from cromwes.service.submissions import submission_identity, submit
+from cromwes.translate.listing import run_filters
 from cromwes.translate.runlog import RunUrls, run_log
 from cromwes.translate.submission import WesSubmission, cromwell_submission
 
@@ -33,17 +33,9 @@ ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (400, 401, 403, 40
 async def list_runs(request: web.Request) -> web.Response:
     query = request["querystring"]
     prepared = request.app[PREPARED]
-    filters = RunFilters(
-        states=tuple(query.get("state", ())),
-        tags=tuple(tuple(tag.split(":", 1)) for tag in query.get("tag", ())),
-        names=tuple(query.get("name", ())),
-        submitted_after=query.get("submitted_after"),
-        submitted_before=query.get("submitted_before"),
-        owner=owner(request),
-    )
     page = await run_page(
         request.app[CROMWELL],
-        filters,
+        run_filters(query, owner(request)),
         page_size=page_size(query, request),
         page_token=query.get("page_token"),
         key=prepared.token_key,

@@ -11,8 +11,8 @@ from cromwes.api.params import owner
 from cromwes.api.render import JSON, json_bytes
 from cromwes.appkeys import PREPARED, SERVICE_INFO_BODIES, SERVICE_STATE, SETTINGS
 from cromwes.auth.base import principal_of
+from cromwes.config.settings import AuthMethod
 from cromwes.errors import WesError
-from cromwes.settings import AuthMethod
 from cromwes.translate.service_info import service_info
 
 logger = logging.getLogger(__name__)

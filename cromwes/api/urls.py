@@ -2,7 +2,8 @@
 
 from aiohttp import web
 
-BASE_PATH = "/ga4gh/wes/v1"
+from cromwes.models import BASE_PATH
+
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 

@@ -30,8 +30,8 @@ from aiohttp import web
 
 from cromwes.auth.base import Principal
 from cromwes.cache import LruCache
+from cromwes.config.settings import BasicAuthUser
 from cromwes.errors import Unauthorized
-from cromwes.settings import BasicAuthUser
 
 logger = logging.getLogger(__name__)
 

@@ -35,11 +35,11 @@ from typing import Any
 
 from aiohttp import web
 
-from cromwes.api.urls import BASE_PATH
 from cromwes.auth.base import Principal
 from cromwes.auth.jwt import BearerAuthenticator, TokenRules, require_scopes
 from cromwes.auth.keys import KeySource
 from cromwes.errors import Forbidden
+from cromwes.models import BASE_PATH
 
 logger = logging.getLogger(__name__)
 

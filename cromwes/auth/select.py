@@ -13,8 +13,8 @@ from cromwes.auth.jwt import BearerAuthenticator, TokenRules
 from cromwes.auth.keys import KeySource, StaticKey, static_key
 from cromwes.auth.none import NoAuthenticator
 from cromwes.auth.passport import PassportAuthenticator
-from cromwes.config_checks import LOOPBACK
-from cromwes.settings import AuthMethod, Settings
+from cromwes.config.checks import LOOPBACK
+from cromwes.config.settings import AuthMethod, Settings
 
 logger = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ from typing import Any, cast
 import aiohttp
 import orjson
 
+from cromwes.config.settings import CromwellSettings
 from cromwes.cromwell.errors import cromwell_error
-from cromwes.cromwell.types import Metadata, QueryResponse, WorkflowIdAndStatus
+from cromwes.cromwell.types import CromwellSubmission, Metadata, QueryResponse, WorkflowIdAndStatus
 from cromwes.errors import CromwellUnavailable, UpstreamError, UpstreamTimeout
-from cromwes.settings import CromwellSettings
-from cromwes.translate.submission import CromwellSubmission
+from cromwes.jsontext import compact_json
 
 logger = logging.getLogger(__name__)
 
@@ -262,9 +262,13 @@ def _submission_form(submission: CromwellSubmission) -> aiohttp.FormData:
     if submission.workflow_url is not None:
         form.add_field("workflowUrl", submission.workflow_url)
     form.add_field("workflowType", submission.workflow_type)
-    form.add_field("workflowInputs", _compact(submission.inputs), content_type="application/json")
-    form.add_field("workflowOptions", _compact(submission.options), content_type="application/json")
-    form.add_field("labels", _compact(submission.labels), content_type="application/json")
+    form.add_field(
+        "workflowInputs", compact_json(submission.inputs), content_type="application/json"
+    )
+    form.add_field(
+        "workflowOptions", compact_json(submission.options), content_type="application/json"
+    )
+    form.add_field("labels", compact_json(submission.labels), content_type="application/json")
     if submission.dependencies is not None:
         form.add_field(
             "workflowDependencies",
@@ -276,7 +280,3 @@ def _submission_form(submission: CromwellSubmission) -> aiohttp.FormData:
         # Cromwell reads this part as a JSON string, quotes included (cromwell-api.md §2.2).
         form.add_field("requestedWorkflowId", json.dumps(submission.requested_id))
     return form
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))

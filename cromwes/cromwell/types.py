@@ -1,10 +1,15 @@
 """The Cromwell REST API JSON that cromwes reads, as TypedDicts (see ../shared/cromwell)."""
 
-from typing import Any, Literal, NotRequired, TypedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, NotRequired, TypedDict, get_args
 
 CromwellStatus = Literal[
     "On Hold", "Submitted", "Running", "Aborting", "Aborted", "Succeeded", "Failed"
 ]
+CROMWELL_STATUSES: tuple[CromwellStatus, ...] = get_args(CromwellStatus)
+"""Every workflow status, spelt as Cromwell writes it and as its query filter wants it."""
+WORKFLOW_TYPE = "WDL"
 
 
 class Failure(TypedDict):
@@ -95,3 +100,17 @@ class WorkflowIdAndStatus(TypedDict):
 
     id: str
     status: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CromwellSubmission:
+    """The parts of `POST /api/workflows/v1`."""
+
+    workflow_source: str | None
+    workflow_url: str | None
+    dependencies: bytes | None
+    inputs: Mapping[str, Any]
+    options: Mapping[str, Any]
+    labels: Mapping[str, str]
+    workflow_type: str = WORKFLOW_TYPE
+    requested_id: str | None = None

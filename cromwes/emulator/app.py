@@ -21,13 +21,13 @@ from cromwes.emulator import control, cromwell_api
 from cromwes.emulator.appkeys import CONFIG, FAULTS, FORM, JOURNAL, LISTENERS, SERVICE, Listeners
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.documents import Documents
-from cromwes.emulator.engine import WorkflowService
 from cromwes.emulator.errors import ControlError, CromwellApiError
 from cromwes.emulator.faults import FaultInjector, Handler, faulty_response
 from cromwes.emulator.journal import RequestJournal
-from cromwes.emulator.metadata import Engine
+from cromwes.emulator.metadata import ServerIdentity
 from cromwes.emulator.replies import cromwell_json
 from cromwes.emulator.runs import RunManager
+from cromwes.emulator.service import WorkflowService
 from cromwes.emulator.store import WorkflowStore
 from cromwes.emulator.wdlsource import Fetch
 
@@ -70,11 +70,11 @@ async def emulator_context(app: web.Application) -> AsyncIterator[None]:
         await store.close()
 
 
-def engine_identity(config: EmulatorConfig) -> Engine:
+def engine_identity(config: EmulatorConfig) -> ServerIdentity:
     # Cromwell prints `cromid-` and 7 hex digits per server instance; derive them from the data
     # directory so they stay put across restarts of the same emulator.
     digest = hashlib.sha1(str(config.data_dir.resolve()).encode()).hexdigest()[:7]
-    return Engine(cromwell_id=f"cromid-{digest}", version=config.cromwell_version)
+    return ServerIdentity(cromwell_id=f"cromid-{digest}", version=config.cromwell_version)
 
 
 def url_fetcher(session: aiohttp.ClientSession, loopback_hosts: tuple[str, ...]) -> Fetch:

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from cromwes.emulator.config import EmulatorConfig
-from cromwes.emulator.engine import WorkflowService
 from cromwes.emulator.faults import FaultInjector
 from cromwes.emulator.journal import RequestJournal
+from cromwes.emulator.service import WorkflowService
 from cromwes.emulator.submission import FormPart
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from cromwes.emulator.calls import CallElement, SubworkflowAttempt, subworkflow_id
 from cromwes.emulator.keyfilter import KeyFilter, filter_document
-from cromwes.emulator.metadata import Engine, workflow_document
+from cromwes.emulator.metadata import ServerIdentity, workflow_document
 from cromwes.emulator.records import WorkflowRecord
 from cromwes.emulator.rundir import WorkflowRun, read_run
 from cromwes.emulator.store import WorkflowStore
@@ -32,7 +32,7 @@ CacheKey = tuple[str, bool, tuple[str, ...], tuple[str, ...]]
 class Documents:
     """Builds (and for finished synthetic workflows caches) metadata documents."""
 
-    def __init__(self, store: WorkflowStore, engine: Engine, cache_entries: int) -> None:
+    def __init__(self, store: WorkflowStore, engine: ServerIdentity, cache_entries: int) -> None:
         self._store = store
         self._engine = engine
         self._cache: OrderedDict[CacheKey, bytes] = OrderedDict()

@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 from cromwes.emulator.errors import BadRequest
+from cromwes.jsontext import compact_json
 
 MAX_LABEL_LENGTH = 255
 
@@ -39,7 +40,7 @@ def label_values(parsed: Any, problems: list[str]) -> dict[str, str]:
     for key, value in parsed.items():
         if not isinstance(value, str):
             problems.append(
-                f"Invalid label {key}: {_compact(value)} : Labels must be strings. "
+                f"Invalid label {key}: {compact_json(value)} : Labels must be strings. "
                 "A Label key must be non-empty."
             )
             continue
@@ -53,7 +54,3 @@ def label_values(parsed: Any, problems: list[str]) -> dict[str, str]:
                 )
         labels[key] = value
     return labels
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))

@@ -39,7 +39,7 @@ class Stamps:
 
 
 @dataclass(frozen=True, slots=True)
-class Engine:
+class ServerIdentity:
     """What the document says about the server that ran the workflow."""
 
     cromwell_id: str
@@ -49,7 +49,7 @@ class Engine:
 def workflow_document(
     record: WorkflowRecord,
     elements: Sequence[CallElement],
-    engine: Engine,
+    engine: ServerIdentity,
     *,
     expanded: Mapping[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
@@ -90,7 +90,7 @@ def workflow_document(
     return doc
 
 
-def processing_events(record: WorkflowRecord, engine: Engine) -> list[dict[str, Any]]:
+def processing_events(record: WorkflowRecord, engine: ServerIdentity) -> list[dict[str, Any]]:
     moments = [("PickedUp", record.start)]
     if record.is_terminal:
         moments.append(("Finished", record.end))

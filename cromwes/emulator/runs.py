@@ -122,9 +122,6 @@ class RunManager:
         """Whether `stop` began (it changes across awaits, hence a method)."""
         return self._stopping
 
-    def is_running(self, workflow_id: str) -> bool:
-        return workflow_id in self._handles
-
     async def abort(self, record: WorkflowRecord) -> None:
         """Abort a `Running` workflow: SIGTERM to its runner (miniwdl stops each task's process
         group), SIGKILL to every group after `abort_grace`; `Aborted` once the runner is gone."""

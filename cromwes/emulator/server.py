@@ -14,8 +14,8 @@ from aiohttp import web
 from cromwes.emulator.app import create_emulator_app
 from cromwes.emulator.appkeys import FAULTS, LISTENERS, SERVICE
 from cromwes.emulator.config import EmulatorConfig
-from cromwes.emulator.engine import WorkflowService
 from cromwes.emulator.populate import SyntheticRequest
+from cromwes.emulator.service import WorkflowService
 
 
 class EmulatorServer:

@@ -13,7 +13,7 @@ never blocks on the database. On start every row is loaded back (about a second 
 import asyncio
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -155,11 +155,6 @@ class WorkflowStore:
     async def save(self, record: WorkflowRecord) -> None:
         """Persist a record whose non-status fields the caller has changed."""
         await self._in_db_thread(self._write, [record_row(record)])
-
-    async def save_many(self, records: Iterable[WorkflowRecord]) -> None:
-        rows = [record_row(r) for r in records]
-        if rows:
-            await self._in_db_thread(self._write, rows)
 
     def hide_until(self, record: WorkflowRecord, monotonic_deadline: float) -> None:
         record.visible_at = monotonic_deadline

@@ -5,6 +5,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from cromwes.jsontext import compact_json
+
 
 def pretty_options(options: Mapping[str, Any]) -> str:
     """Options as Cromwell echoes them in `submittedFiles.options` (spray's pretty printer)."""
@@ -24,11 +26,11 @@ def parse_options(text: str | None, problems: list[str]) -> str:
         return text
     if not isinstance(options, dict):
         problems.append(
-            f"Invalid workflow options provided: Expecting JSON object, got {_compact(options)}"
+            f"Invalid workflow options provided: Expecting JSON object, got {compact_json(options)}"
         )
         return text
     unsupported = [
-        f"Unsupported key/value pair in WorkflowOptions: {key} -> {_compact(value)}"
+        f"Unsupported key/value pair in WorkflowOptions: {key} -> {compact_json(value)}"
         for key, value in options.items()
         if not _supported_option(key, value)
     ]
@@ -43,7 +45,3 @@ def _supported_option(key: str, value: Any) -> bool:
     if isinstance(value, dict):
         return key == "default_runtime_attributes" or {"iv", "ciphertext"} <= set(value)
     return False
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))

@@ -30,8 +30,8 @@ from azure.storage.blob import (
 )
 from azure.storage.blob.aio import BlobClient, BlobServiceClient, ContainerClient
 
+from cromwes.config.settings import AbsStorageSettings
 from cromwes.errors import InvalidRequest, NotFound, RangeNotSatisfiable, StorageError
-from cromwes.settings import AbsStorageSettings
 from cromwes.storage.base import DeleteOutcome, FileInfo, remove_each
 from cromwes.storage.names import staged_name
 

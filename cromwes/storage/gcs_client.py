@@ -13,8 +13,8 @@ from google.auth.credentials import DEFAULT_UNIVERSE_DOMAIN
 from google.cloud import storage
 from google.oauth2 import service_account
 
+from cromwes.config.settings import GcpStorageSettings
 from cromwes.errors import StorageError
-from cromwes.settings import GcpStorageSettings
 from cromwes.storage.gcs import GcsStorage
 
 SCOPES = ("https://www.googleapis.com/auth/devstorage.read_write",)

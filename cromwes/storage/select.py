@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from cromwes.settings import Settings, StorageName
+from cromwes.config.settings import Settings, StorageName
 from cromwes.storage.base import Storage
 from cromwes.storage.local import LocalStorage
 

@@ -1,8 +1,11 @@
-"""WES tags as Cromwell labels, checked against Cromwell's label rules before Cromwell sees them."""
+"""WES tags and run owners as Cromwell labels, checked against Cromwell's label rules."""
 
 from collections.abc import Mapping
 
 from cromwes.errors import InvalidRequest
+
+Owner = tuple[str, str] | None
+"""(label key, user id) that every run of a caller carries when runs are scoped per user."""
 
 MAX_LABEL_LENGTH = 255
 """Cromwell's limit for label keys and values; longer ones make it reject the whole submission."""

@@ -17,12 +17,14 @@ none is skipped. This holds for filters on what does not change (tags, name, sub
 a `state` filter follows runs as they change state, and is documented as best effort.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from cromwes.cromwell.types import QueryResult
 from cromwes.models import RunSummary, State
+from cromwes.translate.labels import Owner
 from cromwes.translate.request import visible_tags
 from cromwes.translate.states import cromwell_statuses, wes_state
 from cromwes.translate.times import cromwell_time, rfc3339
@@ -37,7 +39,7 @@ class RunFilters:
     names: tuple[str, ...] = ()
     submitted_after: datetime | None = None
     submitted_before: datetime | None = None
-    owner: tuple[str, str] | None = None
+    owner: Owner = None
 
     @property
     def matches_nothing(self) -> bool:
@@ -73,6 +75,22 @@ class RunFilters:
             return None
         params = [p for p in self.query_params() if p[0] != "submission"]
         return [*params, ("submission", cromwell_time(self.submitted_before)), ("pageSize", "1")]
+
+
+def run_filters(query: Mapping[str, Any], owner: Owner) -> RunFilters:
+    """The filters of a validated `GET /runs` query (`tag` values are `key:value`)."""
+    tags = []
+    for tag in query.get("tag", ()):
+        key, _, value = tag.partition(":")
+        tags.append((key, value))
+    return RunFilters(
+        states=tuple(query.get("state", ())),
+        tags=tuple(tags),
+        names=tuple(query.get("name", ())),
+        submitted_after=query.get("submitted_after"),
+        submitted_before=query.get("submitted_before"),
+        owner=owner,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ becomes the endpoint's OAuth settings (§12).
 from typing import Any
 
 from cromwes import __version__
-from cromwes.settings import RegistrySettings, ServiceInfoSettings
+from cromwes.config.settings import RegistrySettings, ServiceInfoSettings
 
 WES_REGISTRY_TYPE = {"group": "org.ga4gh", "artifact": "wes", "version": "1.1"}
 OAUTH_TYPE = "oauth2"

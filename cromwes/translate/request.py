@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cromwes.cromwell.types import Metadata
+from cromwes.jsontext import compact_json
 from cromwes.models import RunRequest
 
 REQUEST_OPTION = "cromwes_request"
@@ -85,7 +86,7 @@ def _option_text(value: Any) -> str:
     # WES declares workflow_engine_parameters as string -> string; Cromwell options are typed.
     if isinstance(value, str):
         return value
-    return json.dumps(value, separators=(",", ":"))
+    return compact_json(value)
 
 
 def _optional_text(value: Any) -> str | None:

@@ -4,6 +4,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from cromwes.cromwell.types import Metadata
 from cromwes.models import Log, RunLog, State, TaskLog
 from cromwes.translate.request import run_request
@@ -30,6 +32,12 @@ class RunUrls:
     @property
     def stderr(self) -> str:
         return f"{self.run}/logs/stderr"
+
+
+def failures_document(metadata: Metadata) -> bytes:
+    """What `run_log.stderr` serves: Cromwell's `failures` as JSON; empty when there are none."""
+    failures = metadata.get("failures")
+    return orjson.dumps(failures) if failures else b""
 
 
 _EXIT_CODES = {State.COMPLETE: 0, State.EXECUTOR_ERROR: 1}

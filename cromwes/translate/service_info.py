@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cromwes import __version__
-from cromwes.settings import ServiceInfoSettings
+from cromwes.config.settings import ServiceInfoSettings
 
 WES_TYPE = {"group": "org.ga4gh", "artifact": "wes", "version": "1.1.0"}
 ENGINE = "cromwell"

@@ -10,22 +10,23 @@ Decisions (README "State mapping" repeats them):
   EXECUTOR_ERROR, as in every existing bridge (../shared/cromwell/status-mapping.json).
 """
 
+from cromwes.cromwell.types import CROMWELL_STATUSES, CromwellStatus
 from cromwes.models import State
 
-_BY_STATUS = {
-    "on hold": State.PAUSED,
-    "submitted": State.QUEUED,
-    "running": State.RUNNING,
-    "aborting": State.CANCELING,
-    "aborted": State.CANCELED,
-    "succeeded": State.COMPLETE,
-    "failed": State.EXECUTOR_ERROR,
+_STATES: dict[CromwellStatus, State] = {
+    "On Hold": State.PAUSED,
+    "Submitted": State.QUEUED,
+    "Running": State.RUNNING,
+    "Aborting": State.CANCELING,
+    "Aborted": State.CANCELED,
+    "Succeeded": State.COMPLETE,
+    "Failed": State.EXECUTOR_ERROR,
 }
-
-_STATUSES_BY_STATE: dict[State, tuple[str, ...]] = {}
-for _status, _state in _BY_STATUS.items():
-    _STATUSES_BY_STATE.setdefault(_state, ())
-    _STATUSES_BY_STATE[_state] += (_status.title() if _status != "on hold" else "On Hold",)
+_BY_STATUS = {status.lower(): _STATES[status] for status in CROMWELL_STATUSES}
+_STATUSES_BY_STATE = {
+    state: tuple(status for status in CROMWELL_STATUSES if _STATES[status] is state)
+    for state in State
+}
 
 
 def wes_state(cromwell_status: str | None) -> State:

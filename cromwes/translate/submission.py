@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from cromwes.cromwell.types import WORKFLOW_TYPE, CromwellSubmission
 from cromwes.errors import InvalidRequest
 from cromwes.translate.labels import checked_labels
 from cromwes.translate.request import REQUEST_OPTION, request_option
 
-WORKFLOW_TYPE = "WDL"
 WORKFLOW_ENGINE = "cromwell"
 
 
@@ -72,20 +72,6 @@ class SubmissionRules:
             or name.endswith(self.dependencies_filename)
             or name in self.ignored_for_staging
         )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CromwellSubmission:
-    """The parts of `POST /api/workflows/v1`."""
-
-    workflow_source: str | None
-    workflow_url: str | None
-    dependencies: bytes | None
-    inputs: Mapping[str, Any]
-    options: Mapping[str, Any]
-    labels: Mapping[str, str]
-    workflow_type: str = WORKFLOW_TYPE
-    requested_id: str | None = None
 
 
 def cromwell_submission(

@@ -56,6 +56,11 @@ class Task:
     stderr: str | None
     system_logs: tuple[str, ...]
 
+    @property
+    def finished(self) -> bool:
+        """Whether this attempt will write no more."""
+        return self.status in TERMINAL_CALL_STATUSES
+
 
 def flat_tasks(metadata: Metadata) -> list[Task]:
     """Every task of the run, in a stable order: by start time, then by id.

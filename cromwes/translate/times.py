@@ -21,6 +21,11 @@ def rfc3339(cromwell_time: str | None) -> str | None:
         instant = datetime.fromisoformat(cromwell_time)
     except ValueError:
         return cromwell_time
+    return instant_rfc3339(instant)
+
+
+def instant_rfc3339(instant: datetime) -> str:
+    """An instant as RFC 3339 in UTC (naive: taken as UTC), milliseconds when it has any."""
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=UTC)
     instant = instant.astimezone(UTC)

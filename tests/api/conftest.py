@@ -14,10 +14,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 from cromwes.app import create_app
-from cromwes.config import settings_from_tree
+from cromwes.config.loading import settings_from_tree
+from cromwes.config.settings import Settings
 from cromwes.emulator.app import create_emulator_app
 from cromwes.emulator.config import EmulatorConfig
-from cromwes.settings import Settings
 from tests.wes_spec import BASE, assert_matches_spec
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

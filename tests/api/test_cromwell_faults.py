@@ -10,7 +10,7 @@ import pytest
 from pytest_aiohttp import AiohttpClient
 
 from cromwes.app import create_app
-from cromwes.config import settings_from_tree
+from cromwes.config.loading import settings_from_tree
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.server import EmulatorServer
 from tests.api.conftest import MakeStack, Stack, Wes, hello_form

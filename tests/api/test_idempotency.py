@@ -2,7 +2,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from cromwes.submissions import VISIBLE_WITHIN
+from cromwes.service.submissions import VISIBLE_WITHIN
 from tests.api.conftest import Stack, hello_form
 
 

@@ -14,7 +14,7 @@ from pytest_aiohttp import AiohttpClient
 from yarl import URL
 
 from cromwes.app import create_app
-from cromwes.logsetup import JsonFormatter, RequestIdFilter
+from cromwes.observability.logsetup import JsonFormatter, RequestIdFilter
 from tests.api.basic import ALICE, BASIC_AUTH
 from tests.api.conftest import MakeStack, Stack, hello_form
 

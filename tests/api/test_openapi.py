@@ -8,7 +8,7 @@ from openapi_spec_validator import validate
 from yarl import URL
 
 from cromwes.app import create_app
-from cromwes.settings import Settings
+from cromwes.config.settings import Settings
 from tests.api.basic import BASIC_AUTH
 from tests.api.conftest import MakeStack, Stack
 

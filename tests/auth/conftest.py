@@ -12,7 +12,7 @@ from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 from cromwes.app import create_app
 from cromwes.appkeys import CLOCK
-from cromwes.settings import (
+from cromwes.config.settings import (
     AuthMethod,
     AuthSettings,
     BlobStorageSettings,

@@ -6,7 +6,7 @@ import bcrypt
 import pytest
 
 from cromwes.__main__ import main
-from cromwes.settings import AuthMethod, AuthSettings, BasicAuthSettings, BasicAuthUser
+from cromwes.config.settings import AuthMethod, AuthSettings, BasicAuthSettings, BasicAuthUser
 from tests.auth.conftest import Client, Gateway, error_body
 
 PROTECTED = "/ga4gh/wes/v1/runs"

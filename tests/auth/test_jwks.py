@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from cromwes.auth.keys import jwks_signing_keys, static_key
-from cromwes.settings import AuthMethod, Duration
+from cromwes.config.settings import AuthMethod, Duration
 from tests.auth.conftest import Client, Gateway, error_body, token_auth
 from tests.auth.issuer import FakeClock, Issuer, KeyPair
 

@@ -9,10 +9,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from cromwes.auth.checks import auth_problems
 from cromwes.auth.select import authenticator_for
-from cromwes.config import ConfigError, load_settings
-from cromwes.config_checks import settings_problems
-from cromwes.settings import (
+from cromwes.config.checks import settings_problems
+from cromwes.config.loading import ConfigError, load_settings
+from cromwes.config.settings import (
     AuthMethod,
     AuthSettings,
     Duration,
@@ -68,7 +69,7 @@ def test_no_auth_binds_loopback_unless_told_otherwise() -> None:
 def test_per_user_runs_need_a_mode_that_identifies_callers() -> None:
     settings = Settings(auth=AuthSettings(method=AuthMethod.NO_AUTH, per_user_runs=True))
     assert any(
-        "auth.per_user_runs: NO_AUTH does not identify" in p for p in settings_problems(settings)
+        "auth.per_user_runs: NO_AUTH does not identify" in p for p in auth_problems(settings)
     )
 
 
@@ -105,13 +106,13 @@ def oauth_settings(**token_issuer: Any) -> Settings:
     ],
 )
 def test_unsafe_token_settings_stop_startup(token_issuer: dict[str, Any], problem: str) -> None:
-    problems = settings_problems(oauth_settings(**token_issuer))
+    problems = auth_problems(oauth_settings(**token_issuer))
     assert any(problem in p for p in problems), problems
 
 
 def test_the_default_token_settings_are_usable(rsa_key: KeyPair) -> None:
-    assert settings_problems(oauth_settings()) == []
-    assert settings_problems(oauth_settings(rsa_public_key=rsa_key.public_der_base64)) == []
+    assert auth_problems(oauth_settings()) == []
+    assert auth_problems(oauth_settings(rsa_public_key=rsa_key.public_der_base64)) == []
 
 
 def test_the_reference_variables_and_ours_bind() -> None:
@@ -139,7 +140,9 @@ def test_the_reference_variables_and_ours_bind() -> None:
 def test_a_symmetric_algorithm_in_the_environment_is_refused() -> None:
     with pytest.raises(ConfigError, match="HS256"):
         load_settings(
-            None, {"WES_AUTH_METHOD": "OAUTH", "WES_AUTH_TOKEN_ISSUER_ALGORITHMS": "HS256"}
+            None,
+            {"WES_AUTH_METHOD": "OAUTH", "WES_AUTH_TOKEN_ISSUER_ALGORITHMS": "HS256"},
+            checks=(auth_problems,),
         )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cromwes.settings import AuthMethod
+from cromwes.config.settings import AuthMethod
 from tests.auth.conftest import Client, Gateway, error_body, token_auth
 from tests.auth.issuer import Issuer, KeyPair, hmac_token, tampered, unsigned_token
 

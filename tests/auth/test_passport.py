@@ -6,10 +6,10 @@ import pytest
 from aiohttp import web
 
 from cromwes.api.middlewares import is_public
-from cromwes.api.urls import BASE_PATH
 from cromwes.app import create_app
 from cromwes.auth.passport import ALIASES, ROUTE_ACTIONS, covers, route_action
-from cromwes.settings import AuthMethod, Settings
+from cromwes.config.settings import AuthMethod, Settings
+from cromwes.models import BASE_PATH
 from tests.auth.conftest import Client, Gateway, error_body, token_auth
 from tests.auth.issuer import AUDIENCE, Issuer, KeyPair
 

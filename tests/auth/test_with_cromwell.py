@@ -13,9 +13,9 @@ import pytest
 from pytest_aiohttp import AiohttpServer
 
 from cromwes.auth.passport import ROUTE_ACTIONS
+from cromwes.config.settings import AuthMethod, AuthSettings, BasicAuthSettings, BasicAuthUser
 from cromwes.emulator.app import create_emulator_app
 from cromwes.emulator.config import EmulatorConfig
-from cromwes.settings import AuthMethod, AuthSettings, BasicAuthSettings, BasicAuthUser
 from tests.auth.conftest import Client, Gateway, error_body, token_auth
 from tests.auth.issuer import AUDIENCE, Issuer, KeyPair
 

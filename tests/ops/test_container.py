@@ -119,7 +119,7 @@ async def test_the_image_steps_in_a_clean_venv_give_a_working_gateway(
     shown = await _run(["cromwes", "check-config"], cwd=runtime, env=mounted)
     assert f"port: {port}" in shown
     await _run(
-        ["python", "-c", "from cromwes.app import create_app; from cromwes.settings import "
+        ["python", "-c", "from cromwes.app import create_app; from cromwes.config.settings import "
          "Settings; create_app(Settings())"],
         cwd=runtime, env=clean,
     )  # fmt: skip

@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 from cromwes.app import create_app
-from cromwes.config import settings_from_tree
+from cromwes.config.loading import settings_from_tree
 from cromwes.emulator.app import create_emulator_app
 from cromwes.emulator.config import EmulatorConfig
 from tests.ops.conftest import Certs, StartNginx

@@ -21,7 +21,7 @@ from google.api_core import exceptions as api_exceptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage as gcs
 
-from cromwes.settings import (
+from cromwes.config.settings import (
     AbsStorageSettings,
     BlobStorageSettings,
     GcpStorageSettings,

@@ -14,9 +14,7 @@ from google.cloud import storage as gcs
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 from cromwes.app import create_app
-from cromwes.emulator.app import create_emulator_app
-from cromwes.emulator.config import EmulatorConfig
-from cromwes.settings import (
+from cromwes.config.settings import (
     AbsStorageSettings,
     BlobStorageSettings,
     CromwellSettings,
@@ -27,6 +25,8 @@ from cromwes.settings import (
     Settings,
     StorageName,
 )
+from cromwes.emulator.app import create_emulator_app
+from cromwes.emulator.config import EmulatorConfig
 from cromwes.storage.azure import API_VERSION
 from tests.api.conftest import Wes, hello_form
 from tests.storage.emulators import Azurite

@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from cromwes.config.settings import BlobStorageSettings, GcpStorageSettings, Settings, StorageName
 from cromwes.errors import StorageError
-from cromwes.settings import BlobStorageSettings, GcpStorageSettings, Settings, StorageName
 from cromwes.storage.select import open_storage
 from tests.storage.emulators import TEST_UNIVERSE, UNREACHABLE_TOKEN_URI, service_account_info
 from tests.storage.test_contract import FOLDER, chunks_of

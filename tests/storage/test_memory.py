@@ -18,7 +18,7 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage as gcs
 
-from cromwes.settings import BlobStorageSettings, GcpStorageSettings, Settings, StorageName
+from cromwes.config.settings import BlobStorageSettings, GcpStorageSettings, Settings, StorageName
 from cromwes.storage.base import Storage
 from cromwes.storage.select import open_storage
 from tests.storage.conftest import Backend, unique_name

@@ -5,13 +5,13 @@ from typing import Any
 
 import pytest
 
+from cromwes.config.settings import Settings
+from cromwes.cromwell.types import CromwellSubmission
 from cromwes.errors import InvalidRequest
-from cromwes.prepared import prepare
-from cromwes.settings import Settings
+from cromwes.service.prepared import prepare
 from cromwes.translate.request import REQUEST_OPTION
 from cromwes.translate.submission import (
     Attachment,
-    CromwellSubmission,
     WesSubmission,
     cromwell_submission,
 )

@@ -1,7 +1,8 @@
 """The settings of a cromwes gateway: one frozen tree, loaded once and passed down.
 
 The tree mirrors the properties of DNAstack's cromwell-wes-service (`wes.*` and `server.*`, in
-snake_case), so each of its environment variables binds here unchanged; see `cromwes.envbinding`.
+snake_case), so each of its environment variables binds here unchanged; see
+`cromwes.config.envbinding`.
 """
 
 from collections.abc import Mapping

@@ -12,14 +12,13 @@ from collections.abc import Callable
 
 from cromwes.cache import SingleFlight
 from cromwes.cromwell.client import CromwellClient
+from cromwes.cromwell.types import CROMWELL_STATUSES
 from cromwes.errors import WesError
 from cromwes.models import State
+from cromwes.translate.labels import Owner
 from cromwes.translate.states import wes_state
 
 logger = logging.getLogger(__name__)
-
-COUNTED_STATUSES = ("On Hold", "Submitted", "Running", "Aborting", "Aborted", "Succeeded", "Failed")
-Owner = tuple[str, str] | None
 
 
 class ServiceState:
@@ -68,10 +67,10 @@ class ServiceState:
         if owner is not None:
             base.append(("label", f"{owner[0]}:{owner[1]}"))
         answers = await asyncio.gather(
-            *(self._client.query([*base, ("status", status)]) for status in COUNTED_STATUSES)
+            *(self._client.query([*base, ("status", status)]) for status in CROMWELL_STATUSES)
         )
         counts = dict.fromkeys(State, 0)
-        for status, answer in zip(COUNTED_STATUSES, answers, strict=True):
+        for status, answer in zip(CROMWELL_STATUSES, answers, strict=True):
             counts[wes_state(status)] += int(answer.get("totalResultsCount", 0))
         result = {state.value: count for state, count in counts.items()}
         self._counts[owner] = (self._clock() + self._counts_ttl, result)

@@ -5,11 +5,9 @@ import time
 from cromwes.cromwell.client import CromwellClient
 from cromwes.errors import Conflict, RunNotFound
 from cromwes.models import RunStatus, State
-from cromwes.run_ids import is_run_id, minted_within
+from cromwes.service.run_ids import is_run_id, minted_within
+from cromwes.translate.labels import Owner
 from cromwes.translate.states import wes_state
-
-Owner = tuple[str, str] | None
-"""(label key, user id) when runs are scoped per user."""
 
 
 def checked_run_id(text: str) -> str:

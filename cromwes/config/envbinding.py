@@ -15,8 +15,8 @@ import typing
 from collections.abc import Mapping
 from typing import Any, Union, get_args, get_origin
 
-Path = tuple[str | int, ...]
-PREFIXES: tuple[tuple[str, Path], ...] = (("WES_", ()), ("SERVER_", ("server",)))
+KeyPath = tuple[str | int, ...]
+PREFIXES: tuple[tuple[str, KeyPath], ...] = (("WES_", ()), ("SERVER_", ("server",)))
 ALIASES: Mapping[str, tuple[str, ...]] = {
     # The reference service's own misspellings, which its deployments carry.
     "signed_url_ttl": ("signd_url_ttl",),
@@ -54,19 +54,19 @@ def env_overlay(environ: Mapping[str, str], root: type) -> tuple[dict[str, Any],
     return _lists_from_indexes(overlay), unbound
 
 
-def _walk_path(node: Any, path: Path) -> Any:
+def _walk_path(node: Any, path: KeyPath) -> Any:
     for key in path:
         node = _field_types(node)[str(key)]
     return node
 
 
-def _bind(node: Any, tokens: list[str]) -> list[tuple[Path, Any]]:
+def _bind(node: Any, tokens: list[str]) -> list[tuple[KeyPath, Any]]:
     """Every way `tokens` can name a leaf under `node`: (relative path, leaf type)."""
     node = _strip_optional(node)
     if not tokens:
         return [((), node)] if not dataclasses.is_dataclass(node) else []
     if dataclasses.is_dataclass(node):
-        found: list[tuple[Path, Any]] = []
+        found: list[tuple[KeyPath, Any]] = []
         for field_name, field_type in _field_types(node).items():
             spellings = {
                 n.replace("_", "").lower() for n in (field_name, *ALIASES.get(field_name, ()))
@@ -118,7 +118,7 @@ def _decode(raw: str, leaf: Any) -> Any:
     return raw
 
 
-def _assign(tree: dict[Any, Any], path: Path, value: Any) -> None:
+def _assign(tree: dict[Any, Any], path: KeyPath, value: Any) -> None:
     for key in path[:-1]:
         tree = tree.setdefault(key, {})
     tree[path[-1]] = value

@@ -16,7 +16,7 @@ from cromwes.cache import LruCache, SingleFlight
 from cromwes.cromwell.client import CromwellClient
 from cromwes.cromwell.types import Metadata
 from cromwes.errors import RunNotFound
-from cromwes.run_ids import minted_within
+from cromwes.service.run_ids import minted_within
 from cromwes.translate.states import wes_state
 from cromwes.translate.tasklogs import Task, flat_tasks
 

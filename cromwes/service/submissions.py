@@ -5,19 +5,20 @@ import time
 from dataclasses import dataclass
 
 from cromwes.cromwell.client import CromwellClient
+from cromwes.cromwell.types import CromwellSubmission
 from cromwes.errors import Conflict, RunNotFound, WesError
-from cromwes.run_ids import new_run_id
+from cromwes.service.run_ids import new_run_id
 from cromwes.translate.idempotency import (
     DIGEST_LABEL,
     checked_key,
     idempotent_run_id,
     request_digest,
 )
-from cromwes.translate.submission import CromwellSubmission, WesSubmission
+from cromwes.translate.submission import WesSubmission
 
 VISIBLE_WITHIN = 10.0
 """How long an idempotent submit waits for Cromwell to show the run (its id carries no time, so
-the post-submit grace period of `cromwes.run_ids` cannot cover it)."""
+the post-submit grace period of `cromwes.service.run_ids` cannot cover it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +52,7 @@ async def submit(
     """
     if not identity.digest:
         return str((await client.submit(form))["id"]), True
-    run_id = form.requested_id
-    digest = identity.digest
-    assert run_id is not None
+    run_id, digest = identity.run_id, identity.digest
     try:
         await client.submit(form)
     except WesError as refused:

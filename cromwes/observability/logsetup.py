@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from aiohttp.web_exceptions import NotAppKeyWarning
 
-from cromwes.request_ids import CURRENT
-from cromwes.settings import LogFormat, ObservabilitySettings
+from cromwes.config.settings import LogFormat, ObservabilitySettings
+from cromwes.observability.request_ids import CURRENT
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+from cromwes.config.settings import Authorizers
 from cromwes.errors import Forbidden
-from cromwes.settings import Authorizers
 
 
 @dataclass(frozen=True, slots=True)

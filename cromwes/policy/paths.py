@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cromwes.settings import PathLocation, PathTranslation
+from cromwes.config.settings import PathLocation, PathTranslation
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/\s]+")
 _JAVA_GROUP = re.compile(r"\\(.)|\$(\d+)|\$\{(\w+)\}")

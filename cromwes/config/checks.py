@@ -3,15 +3,11 @@
 import re
 from urllib.parse import urlsplit
 
-from cromwes.auth.algorithms import ASYMMETRIC_ALGORITHMS, symmetric_or_unknown
-from cromwes.auth.keys import static_key
-from cromwes.settings import AuthMethod, Settings, StorageName
+from cromwes.config.settings import AuthMethod, Settings, StorageName
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 MD5_HEX = re.compile(r"^[0-9a-fA-F]{32}$")
 MIN_SECRET_LENGTH = 16
-MAX_LEEWAY = 300.0
-"""Clock skew tolerated on exp/nbf/iat; more would keep expired tokens alive for minutes."""
 
 
 def settings_problems(settings: Settings) -> list[str]:
@@ -20,7 +16,7 @@ def settings_problems(settings: Settings) -> list[str]:
         *_server_problems(settings),
         *_cromwell_problems(settings),
         *_regex_problems(settings),
-        *_auth_problems(settings),
+        *_secret_problems(settings),
         *_storage_problems(settings),
         *_limit_problems(settings),
     ]
@@ -39,7 +35,7 @@ def _server_problems(settings: Settings) -> list[str]:
             f"server.address: NO_AUTH may only bind loopback, not {settings.bind_address}; "
             "put the gateway behind the mTLS proxy or set server.public_no_auth: true"
         )
-    if settings.url is not None and not _is_http_url(settings.url):
+    if settings.url is not None and not is_http_url(settings.url):
         problems.append(f"url: {settings.url!r} is not an http(s) URL")
     return problems
 
@@ -47,7 +43,7 @@ def _server_problems(settings: Settings) -> list[str]:
 def _cromwell_problems(settings: Settings) -> list[str]:
     cromwell = settings.cromwell
     problems = []
-    if not _is_http_url(cromwell.url):
+    if not is_http_url(cromwell.url):
         problems.append(f"cromwell.url: {cromwell.url!r} is not an http(s) URL")
     if (cromwell.username is None) != (cromwell.password is None):
         problems.append("cromwell.username and cromwell.password must be set together")
@@ -79,53 +75,8 @@ def _regex_problems(settings: Settings) -> list[str]:
     return problems
 
 
-def _auth_problems(settings: Settings) -> list[str]:
-    auth = settings.auth
+def _secret_problems(settings: Settings) -> list[str]:
     problems = []
-    if auth.method in (AuthMethod.OAUTH, AuthMethod.PASSPORT):
-        issuer = auth.token_issuer
-        if not _is_http_url(settings.issuer):
-            problems.append(f"auth.token_issuer.issuer_uri: {settings.issuer!r} is not a URL")
-        if issuer.jwk_set_uri is not None and not _is_http_url(issuer.jwk_set_uri):
-            problems.append("auth.token_issuer.jwk_set_uri: not an http(s) URL")
-        if refused := symmetric_or_unknown(issuer.algorithms):
-            problems.append(
-                "auth.token_issuer.algorithms: only asymmetric algorithms "
-                f"({', '.join(sorted(ASYMMETRIC_ALGORITHMS))}) are allowed, not {refused}"
-            )
-        if not issuer.algorithms:
-            problems.append("auth.token_issuer.algorithms: name at least one algorithm")
-        if issuer.rsa_public_key:
-            try:
-                static_key(issuer.rsa_public_key, issuer.algorithms)
-            except ValueError as exc:
-                problems.append(f"auth.token_issuer.rsa_public_key: {exc}")
-        if not 0 <= issuer.leeway <= MAX_LEEWAY:
-            problems.append(f"auth.token_issuer.leeway: must be between 0 and {MAX_LEEWAY} s")
-        if issuer.jwks_refresh_interval <= 0:
-            problems.append("auth.token_issuer.jwks_refresh_interval: must be positive")
-        if issuer.jwks_max_age < issuer.jwks_refresh_interval:
-            problems.append(
-                "auth.token_issuer.jwks_max_age: must not be below jwks_refresh_interval"
-            )
-        if not auth.user_claim:
-            problems.append("auth.user_claim: must name a claim")
-    if auth.per_user_runs and auth.method is AuthMethod.NO_AUTH:
-        problems.append(
-            "auth.per_user_runs: NO_AUTH does not identify callers, so there is no user to scope "
-            "runs to; choose BASIC_AUTH, OAUTH or PASSPORT"
-        )
-    if auth.method is AuthMethod.BASIC_AUTH:
-        if not auth.basic_auth.users:
-            problems.append("auth.basic_auth.users: BASIC_AUTH needs at least one user")
-        for index, user in enumerate(auth.basic_auth.users):
-            if auth.basic_auth.bcrypted and not user.password.startswith("$2"):
-                problems.append(
-                    f"auth.basic_auth.users[{index}].password: not a bcrypt hash "
-                    "(make one with `cromwes hash-password`)"
-                )
-            if not user.username or ":" in user.username:
-                problems.append(f"auth.basic_auth.users[{index}].username: empty or has ':'")
     secret = settings.runs.page_token_secret
     if secret is not None and len(secret) < MIN_SECRET_LENGTH:
         problems.append(
@@ -172,6 +123,6 @@ def _compiles(key: str, pattern: str) -> list[str]:
     return []
 
 
-def _is_http_url(url: str) -> bool:
+def is_http_url(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.hostname)

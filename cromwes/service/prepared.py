@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
-from cromwes.paths import PathRule, compile_rules
-from cromwes.settings import AuthMethod, Settings
+from cromwes.config.settings import AuthMethod, Settings
+from cromwes.policy.paths import PathRule, compile_rules
 from cromwes.translate.idempotency import DIGEST_LABEL
 from cromwes.translate.pagination import token_key
 from cromwes.translate.submission import SubmissionRules

@@ -1,19 +1,19 @@
 """Load `Settings` from config.yaml and the environment, and refuse anything invalid.
 
 Precedence, lowest first:
-1. the defaults written in `cromwes.settings`;
+1. the defaults written in `cromwes.config.settings`;
 2. the YAML file (`--config` or `CROMWES_CONFIG`); keys in snake_case or kebab-case, optionally
    under a top-level `wes:` as in a Spring `application.yml`;
 3. `SPRING_APPLICATION_JSON` (its `wes` and `server` objects), as the reference's Helm chart sets;
 4. `SPRING_PROFILES_ACTIVE` naming an auth profile (`no-auth`, `basic-auth`, `oauth`);
-5. `WES_*` and `SERVER_*` variables (see `cromwes.envbinding`).
+5. `WES_*` and `SERVER_*` variables (see `cromwes.config.envbinding`).
 """
 
 import dataclasses
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -21,9 +21,9 @@ from typing import Any
 import cattrs
 import yaml
 
-from cromwes.config_checks import settings_problems
-from cromwes.envbinding import ALIASES, AmbiguousVariable, env_overlay
-from cromwes.settings import ByteSize, Duration, Settings
+from cromwes.config.checks import settings_problems
+from cromwes.config.envbinding import ALIASES, AmbiguousVariable, env_overlay
+from cromwes.config.settings import ByteSize, Duration, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +35,17 @@ class ConfigError(ValueError):
     """The configuration cannot be used; the message names every offending key."""
 
 
-def load_settings(path: str | Path | None, environ: Mapping[str, str]) -> Settings:
-    """Build the gateway's settings from the file at `path` (if any) and `environ`."""
+Check = Callable[[Settings], list[str]]
+"""A rule of a layer above configuration (e.g. `cromwes.auth.checks`): the problems it finds."""
+
+
+def load_settings(
+    path: str | Path | None, environ: Mapping[str, str], *, checks: Sequence[Check] = ()
+) -> Settings:
+    """Build the gateway's settings from the file at `path` (if any) and `environ`.
+
+    Every problem found by `cromwes.config.checks` and by `checks` is reported at once.
+    """
     tree: dict[str, Any] = {}
     if path is not None:
         tree = _merge(tree, _read_yaml(Path(path)))
@@ -52,7 +61,8 @@ def load_settings(path: str | Path | None, environ: Mapping[str, str]) -> Settin
     for name in unbound:
         logger.warning("environment variable %s does not name a setting; ignored", name)
     settings = settings_from_tree(_merge(tree, overlay))
-    if problems := settings_problems(settings):
+    problems = settings_problems(settings) + [p for check in checks for p in check(settings)]
+    if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     return settings
 

@@ -1,0 +1,1 @@
+"""The settings model, loading it (YAML, Spring-style environment binding) and checking it."""

@@ -1,0 +1,1 @@
+"""What the gateway tells about itself: log lines, metrics and request ids."""
