@@ -15,7 +15,7 @@ def write_run_files(
     """Sources (as files, and as the bundle the runner replays), inputs, and a fresh run root."""
     folder.mkdir(parents=True, exist_ok=True)
     for path, text in sources.bundle.files.items():
-        if path.startswith(str(folder)):
+        if sources.submitted(path) and Path(path).is_relative_to(folder):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             Path(path).write_text(text, encoding="utf-8")
     (folder / "sources.json").write_text(json.dumps(sources.bundle.to_json()), encoding="utf-8")

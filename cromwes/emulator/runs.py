@@ -183,14 +183,7 @@ class RunManager:
         """Load the WDL and check the inputs; False when the workflow failed or was aborted."""
         assert record.files is not None
         files = record.files
-        source_dir = self._config.submissions_dir / record.id / "src"
-        sources = SubmissionSources(
-            str(source_dir),
-            workflow=files.workflow,
-            workflow_url=files.workflow_url,
-            imports=files.imports,
-            fetch=self._fetch,
-        )
+        sources = SubmissionSources.of(self._config.submissions_dir / record.id, files, self._fetch)
         picked_up = record.start if restart and record.start is not None else now_ms()
         inputs: dict[str, Any] = json.loads(files.inputs)
         try:
