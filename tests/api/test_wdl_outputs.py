@@ -134,8 +134,11 @@ async def test_colliding_outputs_fail_the_run_with_cromwells_message(
 ) -> None:
     final = tmp_path / "final"
     options = {"final_workflow_outputs_dir": str(final), "use_relative_output_paths": "true"}
-    run_id, state, _ = await publish(wdl_stack, [1, 2], options)
+    run_id, state, log = await publish(wdl_stack, [1, 2], options)
     assert state == "EXECUTOR_ERROR"
+    outputs = log["outputs"]
+    assert isinstance(outputs, dict)
+    assert len(outputs["publish.reports"]) == 2, "published before the copy failed, as Cromwell's"
     failures = json.loads((await wdl_stack.wes.get(f"runs/{run_id}/logs/stderr")).body)
     [failure] = failures
     message = failure["message"]

@@ -123,6 +123,18 @@ async def test_an_import_never_fetches_from_the_emulator_itself(
     assert "the emulator does not fetch from itself" in text
 
 
+async def test_a_workflow_url_of_the_emulator_itself_fails_the_workflow(
+    emulator: aiohttp.ClientSession, server: EmulatorServer
+) -> None:
+    marker = f"SOURCE-OF-ANOTHER-USER-{uuid.uuid4().hex}"
+    await submit(emulator, HELLO_1_0.replace("to stderr", marker))
+    url = f"{server.admin_url}/_emulator/requests"
+    submitted = await submit(emulator, None, parts={"workflowUrl": url})
+    text = json.dumps(await failures_of(emulator, submitted["id"]))
+    assert marker not in text
+    assert f"the emulator does not fetch from itself: {url}" in text
+
+
 async def test_an_invalid_workflow_is_named_as_submitted(emulator: aiohttp.ClientSession) -> None:
     form = aiohttp.FormData()
     form.add_field("workflowSource", "version 1.0\nworkflow w {\n", filename="broken.wdl")
