@@ -5,7 +5,8 @@ miniwdl only knows http(s) through a task that runs `aria2c` (which the host wou
 `file://` not at all. These are its download plugins (entry points of
 `miniwdl.plugin.file_download`, named after the scheme); a plugin may yield the local file
 directly instead of a task to run. Outside an emulator run (no `[host_backend] download_dir`)
-http(s) falls back to miniwdl's own downloader, so installing cromwes changes no other miniwdl.
+they behave as miniwdl alone does (http(s) through `aria2c`, `file://` not found), so installing
+cromwes changes no other use of miniwdl.
 """
 
 import contextlib
@@ -28,6 +29,8 @@ Plugin = Generator[dict[str, Any], dict[str, Any], None]
 
 def file_uri(cfg: Any, logger: logging.Logger, uri: str, **kwargs: Any) -> Plugin:
     """`file:///path` (or `file://localhost/path`) is the file at that path."""
+    if not _in_emulator(cfg):
+        raise FileNotFoundError(f"input path not found: {uri}")  # as miniwdl alone says
     parts = urllib.parse.urlsplit(uri)
     if parts.netloc not in ("", "localhost"):
         raise ValueError(f"a file:// URI names a file of this machine, not of {parts.netloc}")
@@ -39,7 +42,7 @@ def file_uri(cfg: Any, logger: logging.Logger, uri: str, **kwargs: Any) -> Plugi
 
 def http_url(cfg: Any, logger: logging.Logger, uri: str, **kwargs: Any) -> Plugin:
     """An http(s) URL, downloaded once per run into `<workflow root>/cromwes-downloads/`."""
-    if not cfg.has_option("host_backend", "download_dir"):
+    if not _in_emulator(cfg):
         yield from aria2c_downloader(cfg, logger, uri, **kwargs)
         return
     folder = os.path.join(
@@ -67,3 +70,7 @@ def _file_name(uri: str) -> str:
     """The URL's last path segment, as a task would see the file named."""
     name = os.path.basename(urllib.parse.unquote(urllib.parse.urlsplit(uri).path))
     return "download" if name in ("", ".", "..") or "\0" in name else name
+
+
+def _in_emulator(cfg: Any) -> bool:
+    return bool(cfg.has_option("host_backend", "download_dir"))
