@@ -62,6 +62,11 @@ setup(
         "miniwdl.plugin.container_backend": [
             "cromwes_host = cromwes.emulator.hostwdl:HostTaskContainer",
         ],
+        "miniwdl.plugin.file_download": [
+            "file = cromwes.emulator.downloads:file_uri",
+            "http = cromwes.emulator.downloads:http_url",
+            "https = cromwes.emulator.downloads:http_url",
+        ],
     },
     classifiers=[
         "Programming Language :: Python :: 3.11",

@@ -258,7 +258,9 @@ class CromwellClient:
 def _submission_form(submission: CromwellSubmission) -> aiohttp.FormData:
     form = aiohttp.FormData()
     if submission.workflow_source is not None:
-        form.add_field("workflowSource", submission.workflow_source, filename="workflow.wdl")
+        form.add_field(
+            "workflowSource", submission.workflow_source, filename=submission.source_name
+        )
     if submission.workflow_url is not None:
         form.add_field("workflowUrl", submission.workflow_url)
     form.add_field("workflowType", submission.workflow_type)

@@ -109,6 +109,8 @@ class CromwellSubmission:
     workflow_source: str | None
     workflow_url: str | None
     dependencies: bytes | None
+    source_name: str = "workflow.wdl"
+    """The file name sent with `workflowSource`: the attachment's, so errors name it."""
     inputs: Mapping[str, Any]
     options: Mapping[str, Any]
     labels: Mapping[str, str]

@@ -2,34 +2,40 @@
 
 The factory does no I/O. One cleanup context opens the workflow store, the HTTP session used to
 fetch `workflowUrl`s and the run manager, and closes them in reverse order (stopping every
-runner child) on shutdown. Middlewares, outermost first: the admin-listener gate, the request
-journal plus fault injector (Cromwell routes only), and the renderer of Cromwell's error shapes.
+runner child) on shutdown. Middlewares, outermost first: the refusal of the emulator's own
+fetches (`fetching.py`), the admin-listener gate, the request journal plus fault injector
+(Cromwell routes only), and the renderer of Cromwell's error shapes.
 """
 
-import asyncio
 import hashlib
 import logging
-import urllib.parse
-import urllib.request
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 
 from cromwes.emulator import control, cromwell_api
-from cromwes.emulator.appkeys import CONFIG, FAULTS, FORM, JOURNAL, LISTENERS, SERVICE, Listeners
+from cromwes.emulator.appkeys import (
+    CONFIG,
+    FAULTS,
+    FETCH_GUARD,
+    FORM,
+    JOURNAL,
+    LISTENERS,
+    SERVICE,
+    Listeners,
+)
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.documents import Documents
 from cromwes.emulator.errors import ControlError, CromwellApiError
 from cromwes.emulator.faults import FaultInjector, Handler, faulty_response
+from cromwes.emulator.fetching import SelfFetchGuard, url_fetcher
 from cromwes.emulator.journal import RequestJournal
 from cromwes.emulator.metadata import ServerIdentity
 from cromwes.emulator.replies import cromwell_json
 from cromwes.emulator.runs import RunManager
 from cromwes.emulator.service import WorkflowService
 from cromwes.emulator.store import WorkflowStore
-from cromwes.emulator.wdlsource import Fetch
 
 logger = logging.getLogger(__name__)
 CONTROL_PREFIX = "/_emulator"
@@ -38,10 +44,12 @@ NOT_FOUND_TEXT = "The requested resource could not be found."
 
 
 def create_emulator_app(config: EmulatorConfig) -> web.Application:
+    guard = SelfFetchGuard()
     app = web.Application(
-        middlewares=[admin_gate, journal_and_faults, cromwell_errors],
+        middlewares=[guard.middleware, admin_gate, journal_and_faults, cromwell_errors],
         client_max_size=1024**3,
     )
+    app[FETCH_GUARD] = guard
     app[CONFIG] = config
     app[FAULTS] = FaultInjector(config.fault_seed)
     app[JOURNAL] = RequestJournal(config.request_log_size)
@@ -57,7 +65,7 @@ async def emulator_context(app: web.Application) -> AsyncIterator[None]:
     store = WorkflowStore(config.database_path)
     await store.open()
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-    fetch = url_fetcher(session, config.loopback_hosts)
+    fetch = url_fetcher(session, config.loopback_hosts, app[FETCH_GUARD])
     documents = Documents(store, engine_identity(config), config.metadata_cache_entries)
     runs = RunManager(store, documents, config, fetch)
     app[SERVICE] = WorkflowService(store, documents, runs, config, fetch)
@@ -75,23 +83,6 @@ def engine_identity(config: EmulatorConfig) -> ServerIdentity:
     # directory so they stay put across restarts of the same emulator.
     digest = hashlib.sha1(str(config.data_dir.resolve()).encode()).hexdigest()[:7]
     return ServerIdentity(cromwell_id=f"cromid-{digest}", version=config.cromwell_version)
-
-
-def url_fetcher(session: aiohttp.ClientSession, loopback_hosts: tuple[str, ...]) -> Fetch:
-    """Reads `file://` URLs and `http(s)://` URLs on loopback; refuses everything else."""
-
-    async def fetch(url: str) -> str:
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme == "file" and not parts.netloc:
-            path = Path(urllib.request.url2pathname(parts.path))
-            return await asyncio.to_thread(path.read_text, encoding="utf-8")
-        if parts.scheme in ("http", "https") and (parts.hostname or "") in loopback_hosts:
-            async with session.get(url) as response:
-                response.raise_for_status()
-                return await response.text()
-        raise PermissionError(f"the emulator only fetches file:// and loopback http(s) URLs: {url}")
-
-    return fetch
 
 
 @web.middleware

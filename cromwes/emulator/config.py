@@ -39,7 +39,8 @@ class EmulatorConfig:
     request_log_size: int = 10_000
     """The newest Cromwell API requests kept for `GET /_emulator/requests`."""
     loopback_hosts: tuple[str, ...] = field(default=("127.0.0.1", "localhost", "::1"))
-    """Hosts a `workflowUrl` may point at (the emulator never fetches from the outside)."""
+    """Hosts a `workflowUrl` or an import by URL may name (the emulator never fetches from the
+    outside, nor from itself)."""
     fault_seed: int | None = None
     """Seed for the fault injector's random draws (`rate` < 1); None draws from the OS."""
 

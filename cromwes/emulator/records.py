@@ -42,6 +42,8 @@ class SubmittedFiles:
     """The `labels` part verbatim (Cromwell echoes it unchanged in `submittedFiles.labels`)."""
     workflow_type: str | None = None
     workflow_type_version: str | None = None
+    workflow_name: str | None = None
+    """The file name the `workflowSource` part carried (what errors about it call it)."""
     imports: Mapping[str, str] = field(default_factory=dict)
     """Text members of the `workflowDependencies` zip, by path inside the zip."""
     dependency_names: tuple[str, ...] = ()
@@ -188,6 +190,7 @@ def _files_json(files: SubmittedFiles | None) -> dict[str, Any] | None:
         "labels": files.labels,
         "workflow_type": files.workflow_type,
         "workflow_type_version": files.workflow_type_version,
+        "workflow_name": files.workflow_name,
         "imports": dict(files.imports),
         "dependency_names": list(files.dependency_names),
         "on_hold": files.on_hold,
@@ -205,6 +208,7 @@ def _files_from_json(data: Mapping[str, Any] | None) -> SubmittedFiles | None:
         labels=data["labels"],
         workflow_type=data["workflow_type"],
         workflow_type_version=data["workflow_type_version"],
+        workflow_name=data.get("workflow_name"),
         imports=dict(data["imports"]),
         dependency_names=tuple(data["dependency_names"]),
         on_hold=data["on_hold"],

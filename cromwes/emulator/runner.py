@@ -4,7 +4,9 @@ thread, then exit 0 (succeeded), 1 (failed) or 2 (terminated).
 miniwdl must run on a main thread (it installs signal handlers) and, with `fail_fast`, signals
 its own process on failure (emulator-recipes.md §1), so each workflow gets a child process of its
 own and the server stays out of harm's way. The child writes `--result`: `{"outputs": {...}}`
-keyed `wf.output` as Cromwell does, or `{"error": <miniwdl error_json>}`.
+keyed `wf.output` as Cromwell does, or `{"error": <miniwdl error_json>, "causes": [...]}`; once
+the workflow succeeded it copies the outputs as the options ask (`finaloutputs.py`), and a failed
+copy adds `"finalization_failures": [...]` to the outputs.
 """
 
 import argparse
@@ -20,19 +22,22 @@ from typing import Any
 
 import WDL
 import WDL.runtime
-from WDL.runtime.error import Terminated, error_json
+from WDL.runtime.error import RunFailed, Terminated, error_json
 from WDL.runtime.workflow import run_local_workflow
 
+from cromwes.emulator.downloads import DOWNLOADS_DIR
+from cromwes.emulator.finaloutputs import CopyFailed, OutputCopying, copy_outputs
 from cromwes.emulator.wdlsource import BundleSources, SourceBundle
 
 EXIT_SUCCEEDED = 0
 EXIT_FAILED = 1
 EXIT_TERMINATED = 2
 PR_SET_PDEATHSIG = 1
+MAX_CAUSES = 8
 
 
 def miniwdl_overrides(
-    task_concurrency: int, task_timeout: float, kill_grace: float
+    task_concurrency: int, task_timeout: float, kill_grace: float, run_dir: str
 ) -> dict[str, Any]:
     """The configuration of every run (emulator-recipes.md §1, step 8)."""
     return {
@@ -47,13 +52,23 @@ def miniwdl_overrides(
         "call_cache": {"get": False, "put": False},
         # otherwise every task shows a made-up `docker: ubuntu:22.04`
         "task_runtime": {"defaults": {}},
-        "file_io": {"delete_work": "false"},
-        "host_backend": {"timeout_s": task_timeout, "kill_grace_s": kill_grace},
+        # Cromwell reads any path its backend reaches, not only the files given as inputs (a
+        # sample sheet read with read_json names more); a task command could read them anyway.
+        "file_io": {"delete_work": "false", "allow_any_input": "true"},
+        "host_backend": {
+            "timeout_s": task_timeout,
+            "kill_grace_s": kill_grace,
+            "download_dir": os.path.join(run_dir, DOWNLOADS_DIR),
+        },
     }
 
 
 def run(
-    bundle: SourceBundle, inputs: dict[str, Any], run_dir: str, overrides: dict[str, Any]
+    bundle: SourceBundle,
+    inputs: dict[str, Any],
+    run_dir: str,
+    overrides: dict[str, Any],
+    options: dict[str, Any] | None = None,
 ) -> tuple[int, dict[str, Any]]:
     logger = logging.getLogger("cromwes.emulator.runner")
     document = WDL.load(bundle.main, read_source=BundleSources(bundle))
@@ -68,8 +83,16 @@ def run(
         _, outputs = run_local_workflow(cfg, workflow, values, run_dir=os.path.join(run_dir, "."))
     except Exception as exn:
         code = EXIT_TERMINATED if _terminated(exn) else EXIT_FAILED
-        return code, {"error": error_json(exn)}
-    return EXIT_SUCCEEDED, {"outputs": WDL.values_to_json(outputs, namespace=workflow.name)}
+        return code, {"error": error_json(exn), "causes": _causes(exn)}
+    result: dict[str, Any] = {"outputs": WDL.values_to_json(outputs, namespace=workflow.name)}
+    try:
+        copying = OutputCopying.from_options(options or {})
+        if copying is not None:
+            copy_outputs(outputs, copying, run_dir)
+    except CopyFailed as exn:
+        # Cromwell fails the workflow in finalization, its outputs recorded already.
+        return EXIT_FAILED, {**result, "finalization_failures": [str(exn)]}
+    return EXIT_SUCCEEDED, result
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--inputs", required=True, help="the merged inputs JSON")
     parser.add_argument("--run-dir", required=True, help="the workflow root (miniwdl run dir)")
     parser.add_argument("--result", required=True, help="where to write outputs or the error")
+    parser.add_argument("--options", help="the workflow options JSON (final outputs copying)")
     parser.add_argument("--task-concurrency", type=int, default=8)
     parser.add_argument("--task-timeout", type=float, default=0.0)
     parser.add_argument("--kill-grace", type=float, default=5.0)
@@ -91,13 +115,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         bundle = SourceBundle.from_json(json.load(bundle_file))
     with open(args.inputs, encoding="utf-8") as inputs_file:
         inputs = json.load(inputs_file)
-    overrides = miniwdl_overrides(args.task_concurrency, args.task_timeout, args.kill_grace)
-    code, result = run(bundle, inputs, args.run_dir, overrides)
+    options: dict[str, Any] = {}
+    if args.options:
+        with open(args.options, encoding="utf-8") as options_file:
+            options = json.load(options_file)
+    overrides = miniwdl_overrides(
+        args.task_concurrency, args.task_timeout, args.kill_grace, args.run_dir
+    )
+    code, result = run(bundle, inputs, args.run_dir, overrides, options)
     tmp = args.result + ".tmp"
     with open(tmp, "w", encoding="utf-8") as out:
         json.dump(result, out)
     os.replace(tmp, args.result)
     return code
+
+
+def _causes(exn: BaseException) -> list[str]:
+    """The messages below miniwdl's wrappers, outermost first: "unable to download <URL>", then
+    why (miniwdl's own `error_json` keeps only the first)."""
+    messages: list[str] = []
+    current: BaseException | None = exn
+    while current is not None and len(messages) < MAX_CAUSES:
+        if not isinstance(current, RunFailed):
+            messages.append(str(current) or current.__class__.__name__)
+        current = current.__cause__
+    return messages
 
 
 def _terminated(exn: BaseException) -> bool:

@@ -29,7 +29,7 @@ from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.documents import Documents
 from cromwes.emulator.processes import kill_group, kill_leftovers, kill_task_groups, send_signal
 from cromwes.emulator.records import WorkflowRecord
-from cromwes.emulator.runfiles import error_message, read_result, write_run_files
+from cromwes.emulator.runfiles import error_failures, read_result, write_run_files
 from cromwes.emulator.runner import EXIT_SUCCEEDED, EXIT_TERMINATED
 from cromwes.emulator.store import WorkflowStore
 from cromwes.emulator.subworkflows import register_executed_children
@@ -183,14 +183,7 @@ class RunManager:
         """Load the WDL and check the inputs; False when the workflow failed or was aborted."""
         assert record.files is not None
         files = record.files
-        source_dir = self._config.submissions_dir / record.id / "src"
-        sources = SubmissionSources(
-            str(source_dir),
-            workflow=files.workflow,
-            workflow_url=files.workflow_url,
-            imports=files.imports,
-            fetch=self._fetch,
-        )
+        sources = SubmissionSources.of(self._config.submissions_dir / record.id, files, self._fetch)
         picked_up = record.start if restart and record.start is not None else now_ms()
         inputs: dict[str, Any] = json.loads(files.inputs)
         try:
@@ -226,6 +219,7 @@ class RunManager:
             root,
             sources,
             inputs,
+            files.options,
         )
         await self._store.set_status(record, "Running")
         return True
@@ -254,6 +248,8 @@ class RunManager:
                 str(record.workflow_root),
                 "--result",
                 str(result),
+                "--options",
+                str(folder / "options.json"),
                 "--task-concurrency",
                 str(self._config.task_concurrency),
                 "--task-timeout",
@@ -304,13 +300,18 @@ class RunManager:
         elif code == EXIT_SUCCEEDED:
             status = "Succeeded"
             record.outputs = dict(result.get("outputs") or {})
+        elif "finalization_failures" in result:
+            # The outputs could not be copied (final_workflow_outputs_dir): Cromwell lists the
+            # finalization failures as they are, the workflow's outputs already published.
+            status = "Failed"
+            record.outputs = dict(result.get("outputs") or {})
+            record.failures = [failure(str(m)) for m in result["finalization_failures"]]
         else:
             status = "Failed"
             elements = list(run.elements) if run is not None else []
             record.failures = workflow_failures(elements)
             if not record.failures[0]["causedBy"]:
-                message = error_message(result.get("error"))
-                record.failures = [failure("Workflow failed", [failure(message)])]
+                record.failures = [failure("Workflow failed", error_failures(result))]
         self.stats.finished += 1
         self.stats.by_result[status] = self.stats.by_result.get(status, 0) + 1
         await self._store.set_status(record, status)

@@ -194,13 +194,8 @@ class WorkflowService:
     async def _describe_controlled(self, record: WorkflowRecord) -> None:
         """Parse the WDL now (Cromwell would at pickup) to name the workflow and its calls."""
         assert record.files is not None
-        sources = SubmissionSources(
-            str(self.config.submissions_dir / record.id / "src"),
-            workflow=record.files.workflow,
-            workflow_url=record.files.workflow_url,
-            imports=record.files.imports,
-            fetch=self._fetch,
-        )
+        folder = self.config.submissions_dir / record.id
+        sources = SubmissionSources.of(folder, record.files, self._fetch)
         try:
             loaded = await load_workflow(sources)
         except WorkflowUnusable as unusable:

@@ -41,6 +41,7 @@ SINGLE_PARTS = frozenset(
 )
 INPUTS_AUX_PREFIX = "workflowInputs_"
 MAX_URL_LENGTH = 2000
+MAX_SOURCE_NAME = 255
 MAX_DEPENDENCIES_BYTES = 200 * 1024 * 1024
 KNOWN_URL_SCHEMES = ("http", "https", "file", "ftp", "jar", "mailto", "jrt")
 """Schemes java.net.URL accepts; anything else is Cromwell's "unknown protocol"."""
@@ -115,6 +116,7 @@ def parse_submission(parts: Sequence[FormPart], loopback_hosts: Sequence[str]) -
     files = SubmittedFiles(
         workflow=workflow,
         workflow_url=url,
+        workflow_name=_source_name(form.get("workflowSource") or form.get("wdlSource")),
         inputs=inputs,
         options=options,
         labels=text("labels") or "{}",
@@ -147,6 +149,14 @@ def _workflow_source(
     elif len(given) == 2:
         problems.append(f"{given[0]} and {given[1]} can't both be supplied")
     return workflow_source if workflow_source is not None else wdl_source
+
+
+def _source_name(part: FormPart | None) -> str | None:
+    """The file name the client gave the workflow source, as errors about it name it."""
+    if part is None or not part.filename:
+        return None
+    # aiohttp's client percent-encodes the name (`lib%2Fmain.wdl`); curl sends it as typed.
+    return urllib.parse.unquote(part.filename).replace("\n", " ")[:MAX_SOURCE_NAME]
 
 
 def _merged_inputs(form: Mapping[str, FormPart], problems: list[str]) -> str:
@@ -208,13 +218,12 @@ def _url_problems(url: str, loopback_hosts: Sequence[str]) -> list[str]:
         return [f"{prefix}no protocol: {url}"]
     if parts.scheme.lower() not in KNOWN_URL_SCHEMES:
         return [f"{prefix}unknown protocol: {parts.scheme}"]
-    # The emulator never reaches outside this machine: unlike Cromwell it fetches only file://
-    # and http(s) on the loopback interface (README, "Differences on purpose").
-    if parts.scheme == "file" and not parts.netloc:
-        return []
+    # The emulator never reaches outside this machine and reads no host file a submission names:
+    # unlike Cromwell it fetches http(s) on the loopback interface only (README, "Differences on
+    # purpose", and "Security").
     if parts.scheme in ("http", "https") and (parts.hostname or "") in loopback_hosts:
         return []
-    return [f"{prefix}the emulator only fetches file:// and loopback http(s):// URLs: {url}"]
+    return [f"{prefix}the emulator only fetches loopback http(s):// URLs: {url}"]
 
 
 def _boolean(text: str | None, problems: list[str]) -> bool | None:

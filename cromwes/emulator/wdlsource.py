@@ -1,27 +1,33 @@
 """Load a submitted WDL document the way Cromwell would resolve it, without blocking the loop.
 
-Imports resolve from memory: first relative to the importing file, then from the root of the
-`workflowDependencies` zip (Cromwell's two resolvers for a zip), or against the URL the main
-document came from. Every file read is recorded in a `SourceBundle`, which the runner child
-replays, so a run never re-fetches anything and sees exactly what was validated.
+Sources come from the submission itself or from http(s) URLs, never from a host file a submission
+names. Imports resolve from memory: relative to the importing file, then from the root of the
+`workflowDependencies` zip (Cromwell's two resolvers for a zip; the main file, which has no
+folder, only from the root), without leaving the zip; or against the URL the importing document
+came from. Every file read is recorded in a `SourceBundle`, which the runner child replays, so a
+run never re-fetches anything and sees exactly what was validated.
 """
 
-import os
 import posixpath
 import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import WDL
 from WDL.Tree import ReadSourceResult
 
 from cromwes.emulator.calls import Failure, failure
+from cromwes.emulator.records import SubmittedFiles
 from cromwes.emulator.shapes import CallShape, WorkflowShape
+from cromwes.emulator.wdlfailures import load_failure
 
 Fetch = Callable[[str], Awaitable[str]]
-"""Read a `file://` or loopback `http(s)://` URL (the app supplies it; it refuses the rest)."""
+"""Read a loopback `http(s)://` URL (the app supplies it; it refuses everything else)."""
 MAIN_FILE = "workflow.wdl"
+"""The main file's name when the client gave none. On disk it sits in `main/`, beside the `src/`
+folder of the dependencies, so no dependency of the same name can take its place."""
 
 
 @dataclass(slots=True)
@@ -49,28 +55,48 @@ class SubmissionSources:
 
     def __init__(
         self,
-        source_dir: str,
+        folder: str,
         *,
         workflow: str | None,
         workflow_url: str | None,
         imports: Mapping[str, str],
         fetch: Fetch,
+        workflow_name: str | None = None,
     ) -> None:
-        self._root = source_dir
+        self._root = posixpath.join(folder, "src")
         self._workflow = workflow
-        self._workflow_url = workflow_url
         self._imports = imports
         self._fetch = fetch
-        main = (
-            workflow_url
-            if workflow_url and workflow is None
-            else os.path.join(source_dir, MAIN_FILE)
-        )
+        # `main_name` is what messages call the main document: the URL, or the name submitted.
+        # miniwdl wants a document's path to end with the last part of its name.
+        if workflow_url and workflow is None:
+            self.main_name = main = workflow_url
+        else:
+            self.main_name = _file_name(workflow_name)
+            main = posixpath.join(folder, "main", posixpath.basename(self.main_name))
         self.bundle = SourceBundle(main=main)
+
+    @classmethod
+    def of(cls, folder: Path, files: SubmittedFiles, fetch: Fetch) -> "SubmissionSources":
+        """The sources of one submission, kept under its folder (`<data>/submissions/<id>`)."""
+        return cls(
+            str(folder),
+            workflow=files.workflow,
+            workflow_url=files.workflow_url,
+            workflow_name=files.workflow_name,
+            imports=files.imports,
+            fetch=fetch,
+        )
 
     @property
     def main_uri(self) -> str:
         return self.bundle.main
+
+    def submitted(self, abspath: str) -> bool:
+        """Whether a document is the submitter's own text (not something fetched from a URL)."""
+        if _is_http(abspath):
+            return False
+        return abspath == self.bundle.main or _within(abspath, self._root)
 
     async def __call__(
         self, uri: str, path: list[str], importer: WDL.Tree.Document | None
@@ -86,23 +112,36 @@ class SubmissionSources:
         return ReadSourceResult(source_text=text, abspath=abspath)
 
     async def _resolve_import(self, uri: str, importer: str) -> tuple[str, str]:
-        if _is_url(uri):
+        scheme = urllib.parse.urlsplit(uri).scheme
+        if scheme in ("http", "https"):
             return uri, await self._fetch(uri)
-        if _is_url(importer):
+        if scheme:
+            raise PermissionError(
+                f"Failed to resolve '{uri}': the emulator reads no host file a submission "
+                "names; imports come from the submission (workflowDependencies) or http(s) URLs"
+            )
+        if _is_http(importer):
             url = urllib.parse.urljoin(importer, uri)
             return url, await self._fetch(url)
-        importer_dir = posixpath.dirname(importer)
-        beside = posixpath.normpath(posixpath.join(importer_dir, uri))
-        relative = posixpath.relpath(beside, self._root)
-        for candidate in (relative, posixpath.normpath(uri.lstrip("/"))):
-            if not candidate.startswith("..") and candidate in self._imports:
-                return posixpath.join(self._root, candidate), self._imports[candidate]
-        if uri.startswith("/") and os.path.isabs(uri):
+        if uri.startswith("/"):
             raise FileNotFoundError(f"absolute import paths are not served by the emulator: {uri}")
+        for candidate in self._candidates(uri, importer):
+            if candidate in self._imports:
+                return posixpath.join(self._root, candidate), self._imports[candidate]
         raise FileNotFoundError(
-            f"Failed to resolve '{uri}': not found relative to {importer} "
-            "nor at the root of workflowDependencies"
+            f"Failed to resolve '{uri}': not found relative to the importing file nor at the "
+            "root of workflowDependencies"
         )
+
+    def _candidates(self, uri: str, importer: str) -> list[str]:
+        """Paths inside the zip an import may name, first match wins; none leaves the zip."""
+        from_root = posixpath.normpath(uri)
+        if importer == self.bundle.main:
+            found = [from_root]
+        else:
+            beside = posixpath.normpath(posixpath.join(posixpath.dirname(importer), uri))
+            found = [posixpath.relpath(beside, self._root), from_root]
+        return [c for c in found if c != ".." and not c.startswith("../")]
 
 
 class BundleSources:
@@ -144,9 +183,9 @@ async def load_workflow(sources: SubmissionSources) -> LoadedWorkflow:
     """Load, typecheck and describe the submitted workflow, or raise `WorkflowUnusable` with the
     causes Cromwell would put under "Workflow input processing failed"."""
     try:
-        document = await WDL.load_async(sources.main_uri, read_source=sources)
+        document = await WDL.load_async(sources.main_name, read_source=sources)
     except Exception as exn:
-        raise WorkflowUnusable([exception_failure(exn)]) from exn
+        raise WorkflowUnusable([load_failure(exn, sources.submitted)]) from exn
     version = document.wdl_version or "draft-2"
     if document.workflow is None:
         raise WorkflowUnusable(
@@ -173,7 +212,7 @@ def input_problems(workflow: WDL.Tree.Workflow, inputs: Mapping[str, Any]) -> li
             namespace=workflow.name,
         )
     except Exception as exn:
-        return [exception_failure(exn)]
+        return [load_failure(exn, lambda _: True)]
     return []
 
 
@@ -207,21 +246,15 @@ def workflow_shape(workflow: WDL.Tree.Workflow) -> WorkflowShape:
     )
 
 
-def exception_failure(exn: BaseException) -> Failure:
-    """A failure tree from an exception and its causes, innermost last."""
-    causes = [exception_failure(exn.__cause__)] if exn.__cause__ is not None else []
-    return failure(_describe(exn), causes)
+def _file_name(name: str | None) -> str:
+    last = posixpath.basename(name or "")
+    return name if name and last not in ("", ".", "..") and "\0" not in name else MAIN_FILE
 
 
-def _describe(exn: BaseException) -> str:
-    if isinstance(exn, WDL.Error.MultipleValidationErrors):
-        return "; ".join(_describe(e) for e in exn.exceptions)
-    position = getattr(exn, "pos", None)
-    text = str(exn) or exn.__class__.__name__
-    if position is not None and getattr(position, "line", None):
-        return f"{text} ({position.uri} line {position.line}, column {position.column})"
-    return text
+def _is_http(text: str) -> bool:
+    return urllib.parse.urlsplit(text).scheme in ("http", "https")
 
 
-def _is_url(text: str) -> bool:
-    return urllib.parse.urlsplit(text).scheme in ("http", "https", "file")
+def _within(path: str, folder: str) -> bool:
+    relative = posixpath.relpath(posixpath.normpath(path), folder)
+    return relative != ".." and not relative.startswith("../")

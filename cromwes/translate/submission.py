@@ -106,6 +106,7 @@ def cromwell_submission(
         workflow_source=source,
         workflow_url=url,
         dependencies=dependencies,
+        source_name=submission.workflow_url,
         inputs=inputs,
         options=options,
         labels=checked_labels(labels),
