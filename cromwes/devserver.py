@@ -73,7 +73,16 @@ class EmulatorEndpoints:
 
 
 def run_dev(settings: Settings, options: DevOptions, environ: Mapping[str, str]) -> int:
+    # Paths are compared with the emulator's, which resolves its data directory.
     options = replace(options, data_dir=options.data_dir.resolve())
+    local = settings.blob_storage_client.local
+    roots = tuple(str(Path(root).resolve()) for root in local.allowed_read_roots)
+    settings = replace(
+        settings,
+        blob_storage_client=replace(
+            settings.blob_storage_client, local=replace(local, allowed_read_roots=roots)
+        ),
+    )
     try:
         return runtime.run(_serve(settings, options, environ))
     except DevError as exn:
@@ -120,18 +129,6 @@ async def _serve(settings: Settings, options: DevOptions, environ: Mapping[str, 
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    settings = replace(
-        settings,
-        blob_storage_client=replace(
-            settings.blob_storage_client,
-            local=replace(
-                settings.blob_storage_client.local,
-                allowed_read_roots=await asyncio.to_thread(
-                    _resolved, settings.blob_storage_client.local.allowed_read_roots
-                ),
-            ),
-        ),
-    )
     async with _emulator_child(options, environ) as child:
         endpoints = await _until(stop, child.ready())
         if endpoints is None:
@@ -276,7 +273,3 @@ def _exposes(root: Path, emulator: EmulatorEndpoints) -> bool:
     if root == data_dir or root in data_dir.parents:
         return True
     return data_dir in root.parents and not (root == executions or executions in root.parents)
-
-
-def _resolved(roots: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(str(Path(root).resolve()) for root in roots)
