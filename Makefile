@@ -6,6 +6,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 CONFIG ?= config.yaml
+# `make dev WES_PORT=18090 EMULATOR_PORT=18000 DATA_DIR=/tmp/d`: the gateway's port (default:
+# server.port of $(CONFIG), 8090), the emulator's Cromwell port and its data directory. The
+# gateway always points at the emulator it starts and reads its task logs, whatever these say.
+WES_PORT ?=
+EMULATOR_PORT ?= 8000
+DATA_DIR ?= .data/emulator
+# Make variables, not settings: WES_PORT would otherwise reach cromwes as an unknown WES_* setting.
+unexport WES_PORT EMULATOR_PORT DATA_DIR
 
 .PHONY: dev test lint pytest deps e2e bench bench-load clean
 
@@ -16,7 +24,8 @@ $(INSTALLED): setup.py
 
 ## Set up, then serve the emulator on 127.0.0.1:8000 and the gateway on 127.0.0.1:8090 (Ctrl-C stops both).
 dev: $(INSTALLED)
-	$(BIN)/cromwes dev --config $(CONFIG)
+	$(BIN)/cromwes dev --config $(CONFIG) --emulator-port $(EMULATOR_PORT) --data-dir $(DATA_DIR) \
+		$(if $(WES_PORT),--port $(WES_PORT))
 
 ## Set up, install what the tests need (nginx, Azurite, WES clients), lint, and run the whole suite.
 test: $(INSTALLED) deps lint pytest

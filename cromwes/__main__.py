@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import bcrypt
 import yaml
@@ -50,9 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if healthy else 1
     configure_logging(settings.observability)
     if args.command == "dev":
-        from cromwes.devserver import run_dev
+        from cromwes.devserver import DevOptions, run_dev
 
-        return run_dev(settings, data_dir=args.data_dir, emulator_port=args.emulator_port)
+        options = DevOptions(
+            data_dir=Path(args.data_dir), emulator_port=args.emulator_port, port=args.port
+        )
+        return run_dev(settings, options, os.environ)
     return serve(settings)
 
 
@@ -86,7 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in (
         ("serve", "serve the gateway in front of the Cromwell at cromwell.url"),
-        ("dev", "serve the Cromwell emulator and the gateway in front of it (Ctrl-C stops both)"),
+        (
+            "dev",
+            "serve the Cromwell emulator (a child process that runs every submitted command on"
+            " this host) and the gateway in front of it; Ctrl-C stops both",
+        ),
         ("check-config", "print the effective settings (secrets masked); exit 2 if invalid"),
         ("probe", "exit 0 if the gateway these settings describe is live (HEALTHCHECK)"),
     ):
@@ -95,8 +103,20 @@ def _parser() -> argparse.ArgumentParser:
         if name == "probe":
             command.add_argument("--ready", action="store_true", help="ask readiness instead")
         if name == "dev":
-            command.add_argument("--data-dir", default=".data/emulator")
-            command.add_argument("--emulator-port", type=int, default=8000)
+            command.add_argument(
+                "--port", type=int, default=None,
+                help="the gateway's port; 0 picks a free one (default: server.port, 8090)",
+            )  # fmt: skip
+            command.add_argument(
+                "--emulator-port", type=int, default=8000,
+                help="the emulator's Cromwell API port on 127.0.0.1; 0 picks a free one; the"
+                " gateway always points at it, whatever cromwell.url says (default: %(default)s)",
+            )  # fmt: skip
+            command.add_argument(
+                "--data-dir", default=".data/emulator",
+                help="the emulator's state (SQLite, submissions) and cromwell-executions/, the"
+                " only part the gateway may read (default: %(default)s)",
+            )  # fmt: skip
     hash_password = commands.add_parser("hash-password", help="print a bcrypt hash for BASIC_AUTH")
     hash_password.add_argument("--password", help="default: read from the terminal or stdin")
     emulator = commands.add_parser("emulator", help="serve the Cromwell emulator only")

@@ -11,9 +11,9 @@ from pytest_aiohttp import AiohttpServer
 
 from cromwes.app import create_app
 from cromwes.config.loading import settings_from_tree
-from cromwes.emulator.app import create_emulator_app
 from cromwes.emulator.config import EmulatorConfig
 from tests.api.conftest import merged
+from tests.emulated import emulated_cromwell
 from tests.wes_spec import BASE
 
 
@@ -21,6 +21,9 @@ from tests.wes_spec import BASE
 class Live:
     gateway: TestServer
     emulator: TestServer
+    """The emulator's Cromwell API (the gateway's `cromwell.url`)."""
+    emulator_admin: TestServer
+    """The emulator's `/_emulator` control API, on its own listener."""
 
     @property
     def gateway_url(self) -> str:
@@ -29,6 +32,11 @@ class Live:
     @property
     def emulator_url(self) -> str:
         return str(self.emulator.make_url("")).rstrip("/")
+
+    @property
+    def admin_url(self) -> str:
+        """Where `/_emulator/...` is served (never on `emulator_url`)."""
+        return str(self.emulator_admin.make_url("")).rstrip("/")
 
     @property
     def wes_url(self) -> str:
@@ -46,10 +54,10 @@ async def live_stack(
     config = EmulatorConfig(
         data_dir=data_dir, mode="execute" if mode == "execute" else "controlled"
     )
-    emulator: TestServer = await aiohttp_server(create_emulator_app(config))
+    emulator = await emulated_cromwell(aiohttp_server, config)
     tree = merged(
         {
-            "cromwell": {"url": str(emulator.make_url("")).rstrip("/")},
+            "cromwell": {"url": emulator.url},
             "blob_storage_client": {
                 "local": {
                     "staging_path": str(tmp_path / "uploads"),
@@ -60,4 +68,4 @@ async def live_stack(
         settings or {},
     )
     gateway: TestServer = await aiohttp_server(create_app(settings_from_tree(tree)))
-    return Live(gateway, emulator)
+    return Live(gateway, emulator.api, emulator.admin)

@@ -21,7 +21,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 
 
-async def seeded_run(gateway: str, emulator: str, headers: dict[str, str]) -> tuple[str, str]:
+async def seeded_run(gateway: str, emulator_admin: str, headers: dict[str, str]) -> tuple[str, str]:
     """A run that is Running (so CancelRun on it is a 200), and one of its tasks."""
     form = example_form("hello-world.wdl")
     async with aiohttp.ClientSession(headers=headers) as session:
@@ -29,7 +29,7 @@ async def seeded_run(gateway: str, emulator: str, headers: dict[str, str]) -> tu
             assert response.status == 200, await response.text()
             run_id: str = (await response.json())["run_id"]
         async with session.post(
-            f"{emulator}/_emulator/workflows/{run_id}/status", json={"status": "Running"}
+            f"{emulator_admin}/_emulator/workflows/{run_id}/status", json={"status": "Running"}
         ) as response:
             assert response.status == 200, await response.text()
         async with session.get(f"{gateway}{BASE}/runs/{run_id}/tasks") as response:
@@ -67,5 +67,5 @@ async def test_schemathesis_finds_no_failures(
         settings["auth"] = {"method": "OAUTH", "issuer_uri": issuer.url}
         headers = {"Authorization": f"Bearer {issuer.token(key)}"}
     live = await live_stack(aiohttp_server, tmp_path, mode="controlled", settings=settings)
-    run_id, task_id = await seeded_run(live.gateway_url, live.emulator_url, headers)
+    run_id, task_id = await seeded_run(live.gateway_url, live.admin_url, headers)
     await run_schemathesis(live.gateway_url, run_id, task_id, headers)

@@ -1,13 +1,16 @@
 """`python -m cromwes.emulator`: the Cromwell emulator on 127.0.0.1:8000 (Cromwell's port).
 
-`main(argv)` parses the command line; `serve(server)` runs an `EmulatorServer` until Ctrl-C or
-SIGTERM, so `cromwes emulator` and `cromwes dev` can reuse both.
+`main(argv)` parses the command line; `serve(server)` runs an `EmulatorServer` until Ctrl-C,
+SIGTERM or the end of its parent (`--parent-fd`). `cromwes emulator` is this command, and
+`cromwes dev` runs it as a child process.
 """
 
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -15,7 +18,7 @@ from pathlib import Path
 
 from cromwes import runtime
 from cromwes.emulator.config import EmulatorConfig
-from cromwes.emulator.server import EmulatorServer, faults_document
+from cromwes.emulator.server import REMOTE_OPT_IN, EmulatorServer, faults_document
 
 logger = logging.getLogger("cromwes.emulator")
 
@@ -23,20 +26,54 @@ logger = logging.getLogger("cromwes.emulator")
 def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(
         prog="python -m cromwes.emulator",
-        description="A local Cromwell REST server that runs WDL through miniwdl on the host.",
+        description="A local Cromwell REST server that runs WDL through miniwdl on the host. A"
+        " development tool: it runs every submitted command on this host as its user.",
     )
-    cli.add_argument("--host", default="127.0.0.1")
-    cli.add_argument("--port", type=int, default=8000, help="0 picks a free port")
-    cli.add_argument("--admin-port", type=int, default=None, help="listener for /_emulator only")
-    cli.add_argument("--data-dir", type=Path, default=Path(".data/emulator"))
-    cli.add_argument("--mode", choices=("execute", "controlled"), default="execute")
-    cli.add_argument("--cromwell-version", default="87")
-    cli.add_argument("--pickup-delay", type=float, default=0.0)
-    cli.add_argument("--max-running-workflows", type=int, default=4)
-    cli.add_argument("--task-concurrency", type=int, default=8)
-    cli.add_argument("--post-submit-404", type=float, default=0.0, metavar="SECONDS")
-    cli.add_argument("--abort-grace", type=float, default=10.0)
-    cli.add_argument("--preload-runs", type=int, default=0, metavar="N")
+    cli.add_argument(
+        "--host", default="127.0.0.1",
+        help="interface of the Cromwell API; anything but loopback is refused unless"
+        f" {REMOTE_OPT_IN} is given (default: %(default)s)",
+    )  # fmt: skip
+    cli.add_argument(
+        REMOTE_OPT_IN, action="store_true",
+        help="allow a non-loopback --host, i.e. let whoever reaches the port run commands on"
+        " this host as this user",
+    )  # fmt: skip
+    cli.add_argument("--port", type=int, default=8000, help="Cromwell API port; 0 picks a free one")
+    cli.add_argument(
+        "--admin-port", type=int, default=None,
+        help="loopback listener serving the /_emulator control API (never served on --port);"
+        " 0 picks a free one (default: no control API)",
+    )  # fmt: skip
+    cli.add_argument(
+        "--data-dir", type=Path, default=Path(".data/emulator"),
+        help="SQLite file, submissions and cromwell-executions/ (default: %(default)s)",
+    )  # fmt: skip
+    cli.add_argument(
+        "--mode", choices=("execute", "controlled"), default="execute",
+        help="execute runs WDL; controlled never runs anything (default: %(default)s)",
+    )  # fmt: skip
+    cli.add_argument("--cromwell-version", default="87", help="default: %(default)s")
+    cli.add_argument(
+        "--pickup-delay", type=float, default=0.0, metavar="SECONDS",
+        help="time a workflow stays Submitted before pickup",
+    )  # fmt: skip
+    cli.add_argument("--max-running-workflows", type=int, default=4, help="default: %(default)s")
+    cli.add_argument(
+        "--task-concurrency", type=int, default=8, help="task threads per workflow run"
+    )
+    cli.add_argument(
+        "--post-submit-404", type=float, default=0.0, metavar="SECONDS",
+        help="Cromwell's post-submit 404 quirk (0 = off)",
+    )  # fmt: skip
+    cli.add_argument(
+        "--abort-grace", type=float, default=10.0, metavar="SECONDS",
+        help="time between SIGTERM and SIGKILL when aborting (default: %(default)s)",
+    )  # fmt: skip
+    cli.add_argument(
+        "--preload-runs", type=int, default=0, metavar="N",
+        help="create N synthetic workflows of mixed statuses at start",
+    )  # fmt: skip
     cli.add_argument(
         "--scale-run", type=int, action="append", default=[], metavar="SHARDS",
         help="create a finished synthetic run with SHARDS shards (repeatable)",
@@ -44,6 +81,16 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument(
         "--faults", default=None, metavar="JSON", help='{"rules": [...], "down": false}'
     )
+    cli.add_argument(
+        "--ready-fd", type=int, default=None, metavar="FD",
+        help="once listening, write the endpoints as one JSON line to this inherited"
+        " descriptor and close it (how `cromwes dev` learns the real ports)",
+    )  # fmt: skip
+    cli.add_argument(
+        "--parent-fd", type=int, default=None, metavar="FD",
+        help="stop, as on SIGTERM, when this inherited descriptor reaches end of file: the"
+        " parent holding its other end has exited, however it died",
+    )  # fmt: skip
     cli.add_argument("--log-level", default="INFO")
     return cli
 
@@ -62,18 +109,29 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
 
 
 async def serve(
-    server: EmulatorServer, *, preload_runs: int = 0, scale_runs: Sequence[int] = ()
+    server: EmulatorServer,
+    *,
+    preload_runs: int = 0,
+    scale_runs: Sequence[int] = (),
+    ready_fd: int | None = None,
+    parent_fd: int | None = None,
 ) -> None:
-    """Start `server`, announce it, create the requested synthetic workflows, then serve until
-    cancelled or signalled; always stop it (and its runs) on the way out."""
+    """Start `server`, announce it (on stdout, and to `ready_fd`), create the requested synthetic
+    workflows, then serve until cancelled, signalled or `parent_fd` reaches end of file; always
+    stop it (and its runs) on the way out."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    await server.start()
+    if parent_fd is not None:
+        loop.add_reader(parent_fd, _stop_at_end_of_file, parent_fd, stop)
     try:
+        await server.start()
         print(server.describe(), flush=True)
+        if ready_fd is not None:
+            with os.fdopen(ready_fd, "w", encoding="utf-8") as ready:
+                ready.write(json.dumps(server.endpoints()) + "\n")
         if preload_runs:
             created = await server.preload(preload_runs)
             logger.info("preloaded %d synthetic workflows", created)
@@ -83,9 +141,22 @@ async def serve(
         await stop.wait()
     finally:
         await server.stop()
+        if parent_fd is not None:
+            loop.remove_reader(parent_fd)
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
+
+
+def _stop_at_end_of_file(fd: int, stop: asyncio.Event) -> None:
+    # Nothing is ever written to the parent's end: readable means end of file (or an error),
+    # i.e. the parent is gone.
+    try:
+        data = os.read(fd, 1)
+    except OSError:
+        data = b""
+    if not data:
+        stop.set()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,16 +172,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=args.port,
             admin_port=args.admin_port,
             faults=faults_document(args.faults),
+            allow_remote_commands=args.allow_remote_command_execution,
         )
     except ValueError as exn:
         print(f"cromwes emulator: {exn}", file=sys.stderr)
         return 2
     try:
         runtime.tune_collector()
-        runtime.run(serve(server, preload_runs=args.preload_runs, scale_runs=args.scale_run))
+        runtime.run(
+            serve(
+                server,
+                preload_runs=args.preload_runs,
+                scale_runs=args.scale_run,
+                ready_fd=args.ready_fd,
+                parent_fd=args.parent_fd,
+            )
+        )
     except ValueError as exn:
         print(f"cromwes emulator: {exn}", file=sys.stderr)
         return 2
+    except OSError as exn:
+        print(f"cromwes emulator: cannot serve: {exn}", file=sys.stderr)
+        return 1
     return 0
 
 

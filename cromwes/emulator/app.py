@@ -1,10 +1,14 @@
-"""`create_emulator_app(config)`: Cromwell's REST API plus the `/_emulator` control routes.
+"""The emulator's two applications: Cromwell's REST API, and the `/_emulator` control API.
 
-The factory does no I/O. One cleanup context opens the workflow store, the HTTP session used to
-fetch `workflowUrl`s and the run manager, and closes them in reverse order (stopping every
-runner child) on shutdown. Middlewares, outermost first: the refusal of the emulator's own
-fetches (`fetching.py`), the admin-listener gate, the request journal plus fault injector
-(Cromwell routes only), and the renderer of Cromwell's error shapes.
+`create_emulator_app(config)` serves Cromwell's API only and owns the emulator's state: one
+cleanup context opens the workflow store, the HTTP session used to fetch `workflowUrl`s and the
+run manager, and closes them in reverse order (stopping every runner child) on shutdown. Its
+middlewares, outermost first: the refusal of the emulator's own fetches (`fetching.py`), the
+request journal plus fault injector, and the renderer of Cromwell's error shapes.
+
+`create_control_app(emulator)` serves `/_emulator` only, steering that emulator; it is served on
+its own (loopback) listener, so whoever reaches the Cromwell port - a gateway, or a WDL import
+naming a URL - never reaches the request log nor the knobs. Both factories do no I/O.
 """
 
 import hashlib
@@ -15,16 +19,7 @@ import aiohttp
 from aiohttp import web
 
 from cromwes.emulator import control, cromwell_api
-from cromwes.emulator.appkeys import (
-    CONFIG,
-    FAULTS,
-    FETCH_GUARD,
-    FORM,
-    JOURNAL,
-    LISTENERS,
-    SERVICE,
-    Listeners,
-)
+from cromwes.emulator.appkeys import CONFIG, EMULATOR, FAULTS, FETCH_GUARD, FORM, JOURNAL, SERVICE
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.documents import Documents
 from cromwes.emulator.errors import ControlError, CromwellApiError
@@ -38,7 +33,6 @@ from cromwes.emulator.service import WorkflowService
 from cromwes.emulator.store import WorkflowStore
 
 logger = logging.getLogger(__name__)
-CONTROL_PREFIX = "/_emulator"
 NOT_FOUND_TEXT = "The requested resource could not be found."
 """akka-http's plain-text 404 for a path no Cromwell route matches."""
 
@@ -46,17 +40,24 @@ NOT_FOUND_TEXT = "The requested resource could not be found."
 def create_emulator_app(config: EmulatorConfig) -> web.Application:
     guard = SelfFetchGuard()
     app = web.Application(
-        middlewares=[guard.middleware, admin_gate, journal_and_faults, cromwell_errors],
+        middlewares=[guard.middleware, journal_and_faults, cromwell_errors],
         client_max_size=1024**3,
     )
     app[FETCH_GUARD] = guard
     app[CONFIG] = config
     app[FAULTS] = FaultInjector(config.fault_seed)
     app[JOURNAL] = RequestJournal(config.request_log_size)
-    app[LISTENERS] = Listeners()
     app.add_routes(cromwell_api.routes())
-    app.add_routes(control.routes())
     app.cleanup_ctx.append(emulator_context)
+    return app
+
+
+def create_control_app(emulator: web.Application) -> web.Application:
+    """The control API of `emulator`; start it only once `emulator` has started."""
+    # The guard too: an import naming the admin listener must not read the request log.
+    app = web.Application(middlewares=[emulator[FETCH_GUARD].middleware, control_errors])
+    app[EMULATOR] = emulator
+    app.add_routes(control.routes())
     return app
 
 
@@ -86,20 +87,8 @@ def engine_identity(config: EmulatorConfig) -> ServerIdentity:
 
 
 @web.middleware
-async def admin_gate(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The admin listener serves the control API only."""
-    sockname = request.transport.get_extra_info("sockname") if request.transport else None
-    port = sockname[1] if isinstance(sockname, tuple) and len(sockname) > 1 else None
-    if port in request.app[LISTENERS].admin_ports and not is_control(request):
-        raise web.HTTPNotFound(text="the admin listener serves /_emulator only")
-    return await handler(request)
-
-
-@web.middleware
 async def journal_and_faults(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Record each Cromwell API request (its form included), then apply any fault rule."""
-    if is_control(request):
-        return await handler(request)
     form = None
     route = request.match_info.route.name or ""
     if route == "submit":
@@ -120,14 +109,12 @@ async def journal_and_faults(request: web.Request, handler: Handler) -> web.Stre
 
 @web.middleware
 async def cromwell_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Render failures in Cromwell's shapes (errors.json), control errors as `{"error"}`."""
+    """Render failures in Cromwell's shapes (errors.json)."""
     try:
         return await handler(request)
     except CromwellApiError as exn:
         body = {"status": exn.body_status, "message": exn.message}
         return cromwell_json(body, status=exn.http_status)
-    except ControlError as exn:
-        return web.json_response({"error": exn.message}, status=exn.http_status)
     except web.HTTPMethodNotAllowed as exn:
         # akka-http's plain-text rejection (errors.json, "wrong_method")
         allowed = ", ".join(sorted(exn.allowed_methods))
@@ -137,10 +124,13 @@ async def cromwell_errors(request: web.Request, handler: Handler) -> web.StreamR
             headers={"Allow": ", ".join(sorted(exn.allowed_methods))},
         )
     except web.HTTPNotFound:
-        if is_control(request):
-            raise
         return web.Response(status=404, text=NOT_FOUND_TEXT)
 
 
-def is_control(request: web.Request) -> bool:
-    return request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/")
+@web.middleware
+async def control_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Render control API errors as `{"error": message}`."""
+    try:
+        return await handler(request)
+    except ControlError as exn:
+        return web.json_response({"error": exn.message}, status=exn.http_status)

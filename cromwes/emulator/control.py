@@ -1,6 +1,7 @@
 """The `/_emulator` control and test API (JSON); gateway tests depend on these names.
 
-Never subject to faults, and the only API the admin listener serves.
+Served by the control app on the admin listener only (never on the Cromwell port), never
+subject to faults. Each handler reads the state of the emulator app it steers.
 """
 
 import json
@@ -8,10 +9,13 @@ from typing import Any
 
 from aiohttp import web
 
-from cromwes.emulator.appkeys import FAULTS, JOURNAL, SERVICE
+from cromwes.emulator.appkeys import EMULATOR, FAULTS, JOURNAL, SERVICE
 from cromwes.emulator.errors import ControlError
+from cromwes.emulator.faults import FaultInjector
+from cromwes.emulator.journal import RequestJournal
 from cromwes.emulator.populate import SyntheticRequest
 from cromwes.emulator.records import STATUSES, WorkflowRecord
+from cromwes.emulator.service import WorkflowService
 from cromwes.emulator.shapes import shape_to_json
 from cromwes.emulator.timestamps import iso, parse_iso
 
@@ -19,11 +23,11 @@ MAX_SYNTHETIC = 1_000_000
 
 
 async def list_requests(request: web.Request) -> web.Response:
-    return web.json_response(request.app[JOURNAL].entries())
+    return web.json_response(_journal(request).entries())
 
 
 async def clear_requests(request: web.Request) -> web.Response:
-    request.app[JOURNAL].clear()
+    _journal(request).clear()
     return web.json_response({"cleared": True})
 
 
@@ -34,18 +38,18 @@ async def workflow(request: web.Request) -> web.Response:
 async def move_workflow(request: web.Request) -> web.Response:
     record = _record(request)
     body = await _json_object(request)
-    await request.app[SERVICE].move_controlled(record, body)
+    await _service(request).move_controlled(record, body)
     return web.json_response(internal_view(record))
 
 
 async def create_workflows(request: web.Request) -> web.Response:
     body = await _json_object(request)
-    ids = await request.app[SERVICE].create_synthetic(synthetic_request(body))
+    ids = await _service(request).create_synthetic(synthetic_request(body))
     return web.json_response({"ids": ids}, status=201)
 
 
 async def stats(request: web.Request) -> web.Response:
-    service = request.app[SERVICE]
+    service = _service(request)
     counts = service.store.stats()
     return web.json_response(
         {
@@ -61,7 +65,7 @@ async def stats(request: web.Request) -> web.Response:
 
 
 async def get_faults(request: web.Request) -> web.Response:
-    return web.json_response(request.app[FAULTS].snapshot())
+    return web.json_response(_faults(request).snapshot())
 
 
 async def put_faults(request: web.Request) -> web.Response:
@@ -69,21 +73,21 @@ async def put_faults(request: web.Request) -> web.Response:
         document = await request.json()
     except ValueError as exn:
         raise ControlError(f"the body is not JSON: {exn}") from exn
-    faults = request.app[FAULTS]
+    faults = _faults(request)
     await faults.apply(document)
     return web.json_response(faults.snapshot())
 
 
 async def delete_faults(request: web.Request) -> web.Response:
-    faults = request.app[FAULTS]
+    faults = _faults(request)
     await faults.clear()
     return web.json_response(faults.snapshot())
 
 
 async def reset(request: web.Request) -> web.Response:
     """Clear faults (including `down`) and the request log; workflows stay."""
-    await request.app[FAULTS].clear()
-    request.app[JOURNAL].clear()
+    await _faults(request).clear()
+    _journal(request).clear()
     return web.json_response({"reset": True})
 
 
@@ -198,8 +202,20 @@ def internal_view(record: WorkflowRecord) -> dict[str, Any]:
     }
 
 
+def _service(request: web.Request) -> WorkflowService:
+    return request.app[EMULATOR][SERVICE]
+
+
+def _faults(request: web.Request) -> FaultInjector:
+    return request.app[EMULATOR][FAULTS]
+
+
+def _journal(request: web.Request) -> RequestJournal:
+    return request.app[EMULATOR][JOURNAL]
+
+
 def _record(request: web.Request) -> WorkflowRecord:
-    record = request.app[SERVICE].store.get(request.match_info["id"].lower())
+    record = _service(request).store.get(request.match_info["id"].lower())
     if record is None:
         raise ControlError(f"no workflow {request.match_info['id']}", 404)
     return record

@@ -1,8 +1,9 @@
 """The Cromwell API requests the emulator received, newest last, for `GET /_emulator/requests`.
 
-Tests read it to assert what a gateway sent Cromwell (its query parameters, the parts of its
-submit form). Kept in memory only and bounded; it holds headers verbatim because that is what a
-test may need to check, so it is never logged nor written to disk.
+Tests read it to assert what a gateway sent Cromwell (its query parameters, headers, the parts
+of its submit form). Kept in memory only and bounded, never logged nor written to disk. Headers
+that carry credentials keep only their scheme (`Basic <redacted>`): a test may check that the
+gateway authenticated, never needs the secret, and the log must not hand it to whoever reads it.
 """
 
 from collections import deque
@@ -12,6 +13,8 @@ from typing import Any
 from cromwes.emulator.submission import FormPart
 
 BINARY_PARTS = frozenset({"workflowDependencies", "wdlDependencies"})
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization"})
+REDACTED = "<redacted>"
 
 
 class RequestJournal:
@@ -34,7 +37,7 @@ class RequestJournal:
                 "path": path,
                 "query": [[k, v] for k, v in query],
                 "form": form_summary(form) if form is not None else None,
-                "headers": headers,
+                "headers": redacted(headers),
             }
         )
 
@@ -43,6 +46,19 @@ class RequestJournal:
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+def redacted(headers: dict[str, str]) -> dict[str, str]:
+    """The headers, each credential replaced by its scheme (if any) and `<redacted>`."""
+    return {
+        name: _redacted_value(value) if name.lower() in CREDENTIAL_HEADERS else value
+        for name, value in headers.items()
+    }
+
+
+def _redacted_value(value: str) -> str:
+    scheme, _, credentials = value.strip().partition(" ")
+    return f"{scheme} {REDACTED}" if credentials else REDACTED
 
 
 def form_summary(parts: Sequence[FormPart]) -> dict[str, Any]:

@@ -1,21 +1,30 @@
-"""`EmulatorServer`: the emulator on a host and port, plus an optional admin port.
+"""`EmulatorServer`: the emulator's Cromwell API on a host and port, its control API on another.
 
-The admin listener serves only `/_emulator`, so a test can still steer the emulator while the
-Cromwell API is "down": `down` stops the API listener (new connections are refused, open ones
-are dropped, as when Cromwell dies) and `up` listens again on the same port.
+The two are separate applications on separate listeners: the Cromwell port serves Cromwell's
+API only, and the admin listener (always on loopback, only when an admin port is given) serves
+`/_emulator` only, so a test can steer the emulator - and even stop its Cromwell API (`down`:
+new connections are refused, open ones dropped, as when Cromwell dies; `up` listens again on
+the same port) - while nothing that reaches the Cromwell port reaches the control API.
+
+The emulator runs every submitted WDL command on this host as its user: it refuses to listen
+anywhere but loopback unless told `allow_remote_commands`.
 """
 
+import ipaddress
 import json
 from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
-from cromwes.emulator.app import create_emulator_app
-from cromwes.emulator.appkeys import FAULTS, LISTENERS, SERVICE
+from cromwes.emulator.app import create_control_app, create_emulator_app
+from cromwes.emulator.appkeys import FAULTS, SERVICE
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.populate import SyntheticRequest
 from cromwes.emulator.service import WorkflowService
+
+LOOPBACK_NAMES = frozenset({"localhost"})
+REMOTE_OPT_IN = "--allow-remote-command-execution"
 
 
 class EmulatorServer:
@@ -29,16 +38,24 @@ class EmulatorServer:
         port: int = 8000,
         admin_port: int | None = None,
         faults: Any = None,
+        allow_remote_commands: bool = False,
     ) -> None:
+        if not is_loopback(host) and not allow_remote_commands:
+            raise ValueError(
+                f"refusing to listen on {host!r}: the emulator runs every submitted WDL command"
+                " on this host as its user, so whoever reaches its port can run commands here."
+                " Listen on loopback (127.0.0.1, ::1, localhost), or pass"
+                f" {REMOTE_OPT_IN} if that is really what you want"
+            )
         self.config = config
         self.host = host
-        self._requested_port = port
+        self.admin_host = host if is_loopback(host) else "127.0.0.1"
         self._requested_admin_port = admin_port
         self._initial_faults = faults
         self.app = create_emulator_app(config)
         self._runner = web.AppRunner(self.app, access_log=None)
+        self._admin_runner = web.AppRunner(create_control_app(self.app), access_log=None)
         self._api_site: web.TCPSite | None = None
-        self._admin_site: web.TCPSite | None = None
         self.port = port
         self.admin_port: int | None = None
 
@@ -50,7 +67,7 @@ class EmulatorServer:
     def admin_url(self) -> str | None:
         if self.admin_port is None:
             return None
-        return f"http://{_url_host(self.host)}:{self.admin_port}"
+        return f"http://{_url_host(self.admin_host)}:{self.admin_port}"
 
     @property
     def service(self) -> WorkflowService:
@@ -59,14 +76,14 @@ class EmulatorServer:
     async def start(self) -> None:
         await self._runner.setup()
         if self._requested_admin_port is not None:
-            self._admin_site = web.TCPSite(self._runner, self.host, self._requested_admin_port)
-            await self._admin_site.start()
-            self.admin_port = self._admin_site.port
-            self.app[LISTENERS].admin_ports.add(self.admin_port)
+            await self._admin_runner.setup()
+            site = web.TCPSite(self._admin_runner, self.admin_host, self._requested_admin_port)
+            await site.start()
+            self.admin_port = site.port
             self.app[FAULTS].switch = self
         document = self._initial_faults
         down = isinstance(document, dict) and bool(document.get("down"))
-        if down and self._admin_site is None:
+        if down and self.admin_port is None:
             await self.stop()
             raise ValueError("starting down needs an admin port (--admin-port)")
         if not down:
@@ -76,6 +93,7 @@ class EmulatorServer:
             self.app[FAULTS].down = down
 
     async def stop(self) -> None:
+        await self._admin_runner.cleanup()
         await self._runner.cleanup()
 
     async def set_down(self, down: bool) -> None:
@@ -83,7 +101,10 @@ class EmulatorServer:
         if down and self._api_site is not None:
             await self._api_site.stop()
             self._api_site = None
-            self._drop_api_connections()
+            # Stopping a site only closes its socket; Cromwell dying drops open connections too.
+            if self._runner.server is not None:
+                for connection in self._runner.server.connections:
+                    connection.force_close()
         elif not down and self._api_site is None:
             await self._listen()
 
@@ -100,6 +121,15 @@ class EmulatorServer:
     def describe(self) -> str:
         admin = f"admin {self.admin_url}, " if self.admin_url else ""
         return f"cromwes emulator listening on {self.url} ({admin}data {self.config.data_dir})"
+
+    def endpoints(self) -> dict[str, str | None]:
+        """What a parent process needs to use this emulator (`--ready-fd`)."""
+        return {
+            "url": self.url,
+            "admin_url": self.admin_url,
+            "data_dir": str(self.config.data_dir),
+            "executions_dir": str(self.config.executions_dir),
+        }
 
     async def __aenter__(self) -> "EmulatorServer":
         await self.start()
@@ -119,15 +149,14 @@ class EmulatorServer:
         self._api_site = site
         self.port = site.port
 
-    def _drop_api_connections(self) -> None:
-        server = self._runner.server
-        if server is None:
-            return
-        for connection in server.connections:
-            transport = connection.transport
-            sockname = transport.get_extra_info("sockname") if transport is not None else None
-            if isinstance(sockname, tuple) and len(sockname) > 1 and sockname[1] == self.port:
-                connection.force_close()
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _url_host(host: str) -> str:

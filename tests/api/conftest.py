@@ -10,14 +10,14 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 from cromwes.app import create_app
 from cromwes.config.loading import settings_from_tree
 from cromwes.config.settings import Settings
-from cromwes.emulator.app import create_emulator_app
 from cromwes.emulator.config import EmulatorConfig
+from tests.emulated import emulated_cromwell
 from tests.wes_spec import BASE, assert_matches_spec
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -81,7 +81,8 @@ class Wes:
 class Stack:
     wes: Wes
     cromwell: TestClient[Any, Any]
-    """A client of the emulator, for its `/_emulator` control and test API."""
+    """A client of the emulator: its Cromwell API, and its `/_emulator` control and test API
+    (sent to the admin listener; the Cromwell port does not serve it)."""
     settings: Settings
     data_dir: Path
 
@@ -131,10 +132,10 @@ async def make_stack(
     ) -> Stack:
         data_dir = tmp_path / "emulator"
         config = EmulatorConfig(**{"data_dir": data_dir, "mode": "controlled", **(emulator or {})})
-        cromwell_server: TestServer = await aiohttp_server(create_emulator_app(config))
+        cromwell = await emulated_cromwell(aiohttp_server, config)
         tree = merged(
             {
-                "cromwell": {"url": str(cromwell_server.make_url("")).rstrip("/")},
+                "cromwell": {"url": cromwell.url},
                 "blob_storage_client": {
                     "local": {
                         "staging_path": str(tmp_path / "uploads"),
@@ -147,7 +148,9 @@ async def make_stack(
         )
         gateway_settings = settings_from_tree(tree)
         wes_client = await aiohttp_client(create_app(gateway_settings))
-        cromwell_client: TestClient[Any, Any] = await aiohttp_client(cromwell_server)
+        cromwell_client: TestClient[Any, Any] = await aiohttp_client(
+            cromwell.api, middlewares=(cromwell.routing(),)
+        )
         return Stack(Wes(wes_client), cromwell_client, gateway_settings, data_dir)
 
     return make

@@ -14,10 +14,10 @@ from pytest_aiohttp import AiohttpServer
 
 from cromwes.auth.passport import ROUTE_ACTIONS
 from cromwes.config.settings import AuthMethod, AuthSettings, BasicAuthSettings, BasicAuthUser
-from cromwes.emulator.app import create_emulator_app
 from cromwes.emulator.config import EmulatorConfig
 from tests.auth.conftest import Client, Gateway, error_body, token_auth
 from tests.auth.issuer import AUDIENCE, Issuer, KeyPair
+from tests.emulated import EmulatedCromwell, emulated_cromwell
 
 WES = "/ga4gh/wes/v1"
 HELLO = """version 1.0
@@ -37,16 +37,15 @@ Caller = Callable[[str], Headers]
 
 
 @pytest.fixture
-async def emulator(aiohttp_server: AiohttpServer, tmp_path: Path) -> str:
+async def emulator(aiohttp_server: AiohttpServer, tmp_path: Path) -> EmulatedCromwell:
     """A controlled-mode Cromwell emulator: submitted runs stay put until a test moves them."""
     config = EmulatorConfig(data_dir=tmp_path / "emulator", mode="controlled")
-    server = await aiohttp_server(create_emulator_app(config))
-    return str(server.make_url("")).rstrip("/")
+    return await emulated_cromwell(aiohttp_server, config)
 
 
 @pytest.fixture
-def cromwell_url(emulator: str) -> str:
-    return emulator
+def cromwell_url(emulator: EmulatedCromwell) -> str:
+    return emulator.url
 
 
 async def emulator_json(url: str) -> Any:
@@ -124,7 +123,7 @@ def start(
 
 
 async def test_a_valid_caller_submits_lists_reads_and_cancels(
-    start: StartMode, emulator: str
+    start: StartMode, emulator: EmulatedCromwell
 ) -> None:
     client, caller = await start(False)
     alice = caller("alice")
@@ -137,14 +136,14 @@ async def test_a_valid_caller_submits_lists_reads_and_cancels(
     assert (await response.json())["state"] in ("QUEUED", "INITIALIZING")
     response = await client.post(f"{WES}/runs/{run_id}/cancel", headers=alice)
     assert response.status == 200, await response.text()
-    workflow = await emulator_json(f"{emulator}/_emulator/workflows/{run_id}")
+    workflow = await emulator_json(f"{emulator.admin_url}/_emulator/workflows/{run_id}")
     assert workflow["status"] in ("Aborting", "Aborted")
 
 
-async def test_the_caller_id_labels_the_run(start: StartMode, emulator: str) -> None:
+async def test_the_caller_id_labels_the_run(start: StartMode, emulator: EmulatedCromwell) -> None:
     client, caller = await start(False)
     run_id = await submit(client, caller("alice"))
-    labels = await emulator_json(f"{emulator}/api/workflows/v1/{run_id}/labels")
+    labels = await emulator_json(f"{emulator.url}/api/workflows/v1/{run_id}/labels")
     assert labels["labels"]["user_id"] == "alice"
 
 
@@ -164,7 +163,7 @@ async def test_without_scoping_every_caller_sees_every_run(start: StartMode) -> 
 
 
 async def test_with_scoping_users_see_and_touch_only_their_own_runs(
-    start: StartMode, emulator: str
+    start: StartMode, emulator: EmulatedCromwell
 ) -> None:
     client, caller = await start(True)
     alice, bob = caller("alice"), caller("bob")
@@ -182,5 +181,5 @@ async def test_with_scoping_users_see_and_touch_only_their_own_runs(
         own = await client.get(f"{WES}/runs/{alice_run}{path}", headers=alice)
         assert own.status == 200, (path, await own.text())
     await error_body(await client.post(f"{WES}/runs/{alice_run}/cancel", headers=bob), 404)
-    workflow = await emulator_json(f"{emulator}/_emulator/workflows/{alice_run}")
+    workflow = await emulator_json(f"{emulator.admin_url}/_emulator/workflows/{alice_run}")
     assert workflow["status"] == "Submitted"

@@ -175,18 +175,13 @@ class _DevStack:
         config.write_text(
             yaml.safe_dump(
                 {
+                    # cromwell.url and the read roots come from the emulator cromwes dev starts.
                     "server": {"address": "127.0.0.1", "port": self.port},
-                    "cromwell": {"url": f"http://127.0.0.1:{emulator_port}"},
                     "auth": {
                         "method": "BASIC_AUTH",
                         "basic_auth": {"users": [{"username": "e2e", "password": self.password}]},
                     },
-                    "blob_storage_client": {
-                        "local": {
-                            "staging_path": str(directory / "uploads"),
-                            "allowed_read_roots": [str(data)],
-                        }
-                    },
+                    "blob_storage_client": {"local": {"staging_path": str(directory / "uploads")}},
                 }
             ),
             encoding="utf-8",

@@ -1,4 +1,4 @@
-"""Fixtures of the emulator tests: an emulator app on an ephemeral port, and a client for it."""
+"""Fixtures of the emulator tests: an emulator on ephemeral ports, and a client for it."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -8,8 +8,8 @@ import aiohttp
 import pytest
 from pytest_aiohttp import AiohttpServer
 
-from cromwes.emulator.app import create_emulator_app
 from cromwes.emulator.config import EmulatorConfig
+from tests.emulated import emulated_cromwell
 
 Connect = Callable[..., Awaitable[aiohttp.ClientSession]]
 
@@ -21,14 +21,15 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def connect(aiohttp_server: AiohttpServer, data_dir: Path) -> AsyncIterator[Connect]:
-    """Start an emulator app (config fields as keyword arguments) over a real socket and return
-    a client session whose relative URLs go to it."""
+    """Start an emulator (config fields as keyword arguments) over real sockets and return a
+    client session whose relative URLs go to it: Cromwell API paths to its Cromwell port,
+    `/_emulator` paths to its admin listener."""
     sessions: list[aiohttp.ClientSession] = []
 
     async def go(**config: Any) -> aiohttp.ClientSession:
         config.setdefault("data_dir", data_dir)
-        server = await aiohttp_server(create_emulator_app(EmulatorConfig(**config)))
-        session = aiohttp.ClientSession(base_url=str(server.make_url("/")))
+        emulator = await emulated_cromwell(aiohttp_server, EmulatorConfig(**config))
+        session = aiohttp.ClientSession(base_url=emulator.url, middlewares=(emulator.routing(),))
         sessions.append(session)
         return session
 

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from cromwes.emulator.__main__ import main
+from tests.emulated import control_api_on
 from tests.emulator.helpers import get_json, wait_until
 
 ANNOUNCEMENT = "cromwes emulator listening on "
@@ -28,8 +29,11 @@ async def test_the_command_serves_until_sigterm(tmp_path: Path) -> None:
         line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
         assert line.startswith(ANNOUNCEMENT), line
         url = line[len(ANNOUNCEMENT) :].split()[0]
+        admin = line.split("(admin ", 1)[1].split(",")[0]
         assert f"data {tmp_path / 'data'})" in line
-        async with aiohttp.ClientSession(base_url=url) as session:
+        async with aiohttp.ClientSession(
+            base_url=url, middlewares=(control_api_on(admin),)
+        ) as session:
             assert await get_json(session, "/engine/v1/version") == {"cromwell": "87"}
             await get_json(session, "/api/workflows/v1/backends", expect=500)
 

@@ -9,6 +9,7 @@ import pytest
 
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.server import EmulatorServer
+from tests.emulated import emulator_session
 from tests.emulator.helpers import (
     API,
     HELLO_DRAFT2,
@@ -31,8 +32,8 @@ async def listing(session: aiohttp.ClientSession) -> list[dict[str, Any]]:
 async def test_workflows_survive_a_restart(tmp_path: Path) -> None:
     config = EmulatorConfig(data_dir=tmp_path / "emulator", mode="controlled")
     async with (
-        EmulatorServer(config, port=0) as first,
-        aiohttp.ClientSession(base_url=first.url) as api,
+        EmulatorServer(config, port=0, admin_port=0) as first,
+        emulator_session(first) as api,
     ):
         done = await submit(api, HELLO_DRAFT2, labels={"keep": "me"})
         await move(api, done["id"], status="Succeeded")
@@ -42,8 +43,8 @@ async def test_workflows_survive_a_restart(tmp_path: Path) -> None:
         metadata_before = await get_json(api, f"{API}/{done['id']}/metadata")
         seq_before = (await get_json(api, f"/_emulator/workflows/{before[0]['id']}"))["seq"]
     async with (
-        EmulatorServer(config, port=0) as second,
-        aiohttp.ClientSession(base_url=second.url) as api,
+        EmulatorServer(config, port=0, admin_port=0) as second,
+        emulator_session(second) as api,
     ):
         assert await listing(api) == before
         assert await get_json(api, f"{API}/{done['id']}/metadata") == metadata_before
@@ -69,8 +70,8 @@ async def test_a_running_workflow_runs_again_after_a_restart(tmp_path: Path) -> 
         await wait_until(started, f"a task of {workflow_id} running (not job {other_than})")
 
     async with (
-        EmulatorServer(config, port=0) as first,
-        aiohttp.ClientSession(base_url=first.url) as api,
+        EmulatorServer(config, port=0, admin_port=0) as first,
+        emulator_session(first) as api,
     ):
         submitted = await submit(api, LONG)
         workflow_id = submitted["id"]
@@ -79,8 +80,8 @@ async def test_a_running_workflow_runs_again_after_a_restart(tmp_path: Path) -> 
         root = (await get_json(api, f"/_emulator/workflows/{workflow_id}"))["workflowRoot"]
     assert not process_group_alive(int(old_job)), "stopping the emulator left the task running"
     async with (
-        EmulatorServer(config, port=0) as second,
-        aiohttp.ClientSession(base_url=second.url) as api,
+        EmulatorServer(config, port=0, admin_port=0) as second,
+        emulator_session(second) as api,
     ):
         assert (await get_json(api, f"{API}/{workflow_id}/status"))["status"] == "Running"
         await running_job(api, workflow_id, other_than=old_job)

@@ -15,6 +15,7 @@ import pytest_asyncio
 
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.server import EmulatorServer
+from tests.emulated import emulator_session
 from tests.emulator.helpers import (
     API,
     HELLO_1_0,
@@ -124,8 +125,8 @@ async def emulator(
         data_dir=tmp_path_factory.mktemp("wdl-emulator"), abort_grace=5, monitor_interval=0.2
     )
     async with (
-        EmulatorServer(config, port=0) as server,
-        aiohttp.ClientSession(base_url=server.url) as session,
+        EmulatorServer(config, port=0, admin_port=0) as server,
+        emulator_session(server) as session,
     ):
         yield session
 

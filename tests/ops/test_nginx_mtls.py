@@ -9,12 +9,11 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
-from cromwes.emulator.app import create_emulator_app
 from cromwes.emulator.config import EmulatorConfig
 from tests.api.conftest import hello_form
+from tests.emulated import EmulatedCromwell, emulated_cromwell
 from tests.ops.conftest import (
     CLIENT_SUBJECT,
     Certs,
@@ -30,19 +29,18 @@ PREFIX = "/wes"
 
 
 @pytest.fixture
-async def emulator(aiohttp_server: AiohttpServer, tmp_path: Path) -> TestServer:
+async def emulator(aiohttp_server: AiohttpServer, tmp_path: Path) -> EmulatedCromwell:
     config = EmulatorConfig(data_dir=tmp_path / "emulator", mode="controlled")
-    server: TestServer = await aiohttp_server(create_emulator_app(config))
-    return server
+    return await emulated_cromwell(aiohttp_server, config)
 
 
 @pytest.fixture
 async def gateway(
-    start_gateway: StartGateway, emulator: TestServer, tmp_path: Path
+    start_gateway: StartGateway, emulator: EmulatedCromwell, tmp_path: Path
 ) -> GatewayProcess:
     return await start_gateway(
         {
-            "cromwell": {"url": str(emulator.make_url("")).rstrip("/")},
+            "cromwell": {"url": emulator.url},
             "auth": {"method": "NO_AUTH"},
             "blob_storage_client": {
                 "local": {
@@ -61,7 +59,7 @@ async def proxy(start_nginx: StartNginx, gateway: GatewayProcess) -> Nginx:
 
 
 async def test_a_client_of_the_ca_is_served_and_log_urls_point_at_nginx(
-    proxy: Nginx, certs: Certs, emulator: TestServer, gateway: GatewayProcess
+    proxy: Nginx, certs: Certs, emulator: EmulatedCromwell, gateway: GatewayProcess
 ) -> None:
     async with aiohttp.ClientSession(connector=_tls(certs.client_context())) as client:
         async with client.post(f"{proxy.url}{WES}/runs", data=hello_form(controlled=True)) as r:
@@ -126,9 +124,9 @@ def _audit(gateway: GatewayProcess, action: str, run_id: str) -> dict[str, Any]:
     return lines[-1]
 
 
-async def _move(emulator: TestServer, run_id: str, status: str) -> None:
+async def _move(emulator: EmulatedCromwell, run_id: str, status: str) -> None:
     async with aiohttp.ClientSession() as session:
-        url = str(emulator.make_url(f"/_emulator/workflows/{run_id}/status"))
+        url = f"{emulator.admin_url}/_emulator/workflows/{run_id}/status"
         async with session.post(url, data=json.dumps({"status": status})) as response:
             assert response.status == 200, await response.text()
 

@@ -12,8 +12,8 @@ from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 from cromwes.app import create_app
 from cromwes.config.loading import settings_from_tree
-from cromwes.emulator.app import create_emulator_app
 from cromwes.emulator.config import EmulatorConfig
+from tests.emulated import emulated_cromwell
 from tests.ops.conftest import Certs, StartNginx
 
 pytestmark = pytest.mark.external
@@ -29,13 +29,13 @@ async def test_paging_across_two_replicas_neither_repeats_nor_skips(
     certs: Certs,
     tmp_path: Path,
 ) -> None:
-    cromwell: TestServer = await aiohttp_server(
-        create_emulator_app(EmulatorConfig(data_dir=tmp_path / "emulator", mode="controlled"))
+    cromwell = await emulated_cromwell(
+        aiohttp_server, EmulatorConfig(data_dir=tmp_path / "emulator", mode="controlled")
     )
-    control: TestClient[Any, Any] = await aiohttp_client(cromwell)
+    control: TestClient[Any, Any] = await aiohttp_client(cromwell.admin)
     settings = settings_from_tree(
         {
-            "cromwell": {"url": str(cromwell.make_url("")).rstrip("/")},
+            "cromwell": {"url": cromwell.url},
             "runs": {"page_token_secret": SHARED_SECRET},
             "blob_storage_client": {"local": {"staging_path": str(tmp_path / "uploads")}},
         }

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp.test_utils import TestClient
 from azure.storage.blob.aio import BlobServiceClient
 from google.cloud import storage as gcs
 from pytest_aiohttp import AiohttpClient, AiohttpServer
@@ -25,10 +26,10 @@ from cromwes.config.settings import (
     Settings,
     StorageName,
 )
-from cromwes.emulator.app import create_emulator_app
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.storage.azure import API_VERSION
 from tests.api.conftest import Wes, hello_form
+from tests.emulated import emulated_cromwell
 from tests.storage.emulators import Azurite
 
 Upload = Callable[[str, bytes], Awaitable[None]]
@@ -88,11 +89,11 @@ async def gateway(
     **changes: Any,
 ) -> tuple[Wes, Any]:
     executions = tmp_path / "emulator" / "cromwell-executions"
-    emulator = await aiohttp_server(
-        create_emulator_app(EmulatorConfig(data_dir=tmp_path / "emulator", mode="controlled"))
+    emulator = await emulated_cromwell(
+        aiohttp_server, EmulatorConfig(data_dir=tmp_path / "emulator", mode="controlled")
     )
     settings = Settings(
-        cromwell=CromwellSettings(url=str(emulator.make_url("")).rstrip("/")),
+        cromwell=CromwellSettings(url=emulator.url),
         blob_storage_client=cloud.storage,
         # Cromwell's root as this cloud sees it: the log paths in metadata become cloud paths.
         path_translations=(
@@ -102,7 +103,10 @@ async def gateway(
         ),
         **changes,
     )
-    return Wes(await aiohttp_client(create_app(settings))), await aiohttp_client(emulator)
+    emulator_client: TestClient[Any, Any] = await aiohttp_client(
+        emulator.api, middlewares=(emulator.routing(),)
+    )
+    return Wes(await aiohttp_client(create_app(settings))), emulator_client
 
 
 async def test_attachments_are_staged_in_the_cloud(
