@@ -95,7 +95,7 @@ class LocalStorage:
                 logger.exception("removing staged %s failed", location)
                 failures += 1
             folders.update(p for p in (folder, *folder.parents) if self._staging_root in p.parents)
-        # Deepest first, so `<uuid>/a/b` goes before `<uuid>/a` and `<uuid>`; a folder that still
+        # Deepest first, so `<run>/a/b` goes before `<run>/a` and `<run>`; a folder that still
         # holds something (another attachment) stays.
         for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
             try:
