@@ -14,7 +14,7 @@ from cromwes.api.runs import run_log_of
 from cromwes.api.streaming import send_file
 from cromwes.appkeys import BACKGROUND, CROMWELL, PREPARED, STORAGE
 from cromwes.errors import InvalidRequest, NotFound, WesError
-from cromwes.service.run_storage import own_files
+from cromwes.service.run_storage import existing_files, own_files
 from cromwes.storage.base import DeleteOutcome, FileInfo, Storage
 from cromwes.translate.jsonpath import DIALECT, jsonpath_values
 from cromwes.translate.runfiles import FILE_KEYS, FileType, RunFile
@@ -28,7 +28,8 @@ DELETE_CONCURRENCY = 8
       responses=ERRORS)  # fmt: skip
 @audited("wes:run:files")
 async def list_files(request: web.Request) -> web.Response:
-    _, files = await _files(request, await owned_run_id(request))
+    storage, files = await _files(request, await owned_run_id(request))
+    files = await existing_files(storage, files)
     return json_response({"runFiles": [{"file_type": f.file_type, "path": f.path} for f in files]})
 
 
@@ -68,7 +69,9 @@ async def get_file(request: web.Request) -> web.StreamResponse:
 async def delete_files(request: web.Request) -> web.Response:
     run_id = await owned_run_id(request)
     storage, files = await _files(request, run_id)
-    secondary = [f for f in files if f.file_type is FileType.SECONDARY]
+    secondary = await existing_files(
+        storage, [f for f in files if f.file_type is FileType.SECONDARY]
+    )
     if request.query.get("async", "").lower() in ("true", "1"):
         work = _delete_all(storage, [f.path for f in secondary])
         request.app[BACKGROUND].start(work, name=f"delete files of {run_id}")
@@ -83,8 +86,7 @@ async def _files(request: web.Request, run_id: str) -> tuple[Storage, list[RunFi
     """The run's storage view and files; the caller's right to the run was checked by
     `owned_run_id`."""
     metadata, _ = await request.app[CROMWELL].metadata(run_id, include_keys=FILE_KEYS)
-    rules = request.app[PREPARED].path_rules
-    return await own_files(request.app[STORAGE], metadata, run_id, rules)
+    return own_files(request.app[STORAGE], metadata, run_id, request.app[PREPARED].path_rules)
 
 
 def _resolve_jsonpath(expression: str, run_log: Any) -> str:

@@ -20,17 +20,21 @@ def run_storage(
     return storage.scoped([*roots, storage.staged_folder(run_id)])
 
 
-async def own_files(
+def own_files(
     storage: Storage, metadata: Metadata, run_id: str, rules: Sequence[PathRule]
 ) -> tuple[Storage, list[RunFile]]:
-    """The run's storage view and the files of its metadata that are its own and exist now.
-
-    Existence is asked of storage every time: a file deleted through `DELETE /files` (or by
-    anyone) is not listed again, although Cromwell's metadata still names it.
-    """
+    """The run's storage view, and the files its metadata names that are its own (they may
+    have been deleted since: see `existing_files`)."""
     scoped = run_storage(storage, metadata, run_id, rules)
-    candidates = run_files(
+    files = run_files(
         metadata, readable=scoped.owns, translate=lambda path: translate_path(path, rules)
     )
-    present = await scoped.existing([file.path for file in candidates])
-    return scoped, [file for file in candidates if file.path in present]
+    return scoped, files
+
+
+async def existing_files(storage: Storage, files: Sequence[RunFile]) -> list[RunFile]:
+    """Those of `files` that exist now. Cromwell's metadata still names a file deleted through
+    `DELETE /files` (or by anyone): without asking storage, it would be listed again. On GCS and
+    Azure this is one metadata request per file, a few at a time."""
+    present = await storage.existing([file.path for file in files])
+    return [file for file in files if file.path in present]
