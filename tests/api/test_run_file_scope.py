@@ -201,3 +201,52 @@ async def test_final_outputs_are_served_from_the_runs_own_copy_folder(
     )
     assert body.body == b"copied\n"
     await stack.wes.get(f"runs/{run_id}/file", params={"path": str(elsewhere)}, expect=404)
+
+
+SWAP_WDL = b"""version 1.0
+workflow swap {
+  input {
+    String target
+  }
+  call swap_log { input: target = target }
+}
+task swap_log {
+  input {
+    String target
+  }
+  command <<<
+    echo "bob's own line"
+    ln -sf "~{target}" ../stdout.txt
+  >>>
+}
+"""
+
+
+async def test_a_task_log_replaced_by_a_link_out_of_the_run_is_not_followed(
+    broad_fence: Stack,
+) -> None:
+    """A task can swap its own stdout file for a symlink (the backend keeps writing the old
+    file); the log endpoint then must not follow it into another user's run."""
+    stack = broad_fence
+    alice_form = workflow_form(
+        "alice.wdl",
+        {"alice.wdl": ALICE_WDL, "notes.txt": ALICE_SECRET},
+        params={"alice.notes": "notes.txt"},
+    )
+    alice_run = (
+        await stack.wes.post("runs", data=alice_form, headers=as_user("alice"), expect=200)
+    ).json["run_id"]
+    alice_stdout = (await finished(stack, alice_run, "alice"))["task_logs"][0]["stdout"]
+    alice_log = await stack.wes.get(alice_stdout.split("/ga4gh/wes/v1/", 1)[1],
+                                    headers=as_user("alice"), expect=200)  # fmt: skip
+    assert alice_log.body == ALICE_SECRET
+    target = next(p for p in await files_of(stack, alice_run, "alice") if "stdout" in p)
+
+    form = workflow_form("swap.wdl", {"swap.wdl": SWAP_WDL}, params={"swap.target": target})
+    bob_run = (await stack.wes.post("runs", data=form, headers=as_user("bob"), expect=200)).json[
+        "run_id"
+    ]
+    stdout_url = (await finished(stack, bob_run, "bob"))["task_logs"][0]["stdout"]
+    reply = await stack.wes.get(stdout_url.split("/ga4gh/wes/v1/", 1)[1], headers=as_user("bob"))
+    assert reply.status == 404, reply.body[:200]
+    assert ALICE_SECRET not in reply.body
