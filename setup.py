@@ -50,7 +50,6 @@ setup(
         "jsonpath-ng>=1.6",
         "orjson>=3.9",
         'uvloop>=0.19; sys_platform != "win32"',
-        "uuid6>=2024.1",  # service.run_ids mints UUIDv7 run ids (uuid.uuid7 is Python 3.14+)
     ],
     extras_require={
         "emulator": EMULATOR_REQUIRES,

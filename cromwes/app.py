@@ -1,5 +1,6 @@
 """create_app: the cromwes gateway as an aiohttp application (no I/O until it starts)."""
 
+import logging
 import time
 from collections.abc import AsyncIterator
 
@@ -41,6 +42,8 @@ from cromwes.service.run_details import RunDetails
 from cromwes.service.service_state import ServiceState
 from cromwes.storage.select import open_storage
 
+logger = logging.getLogger(__name__)
+
 JSON_BODY_LIMIT = 64 * 1024 * 1024
 """JSON and urlencoded bodies are read whole (multipart is streamed), so they get a fixed cap."""
 SERVICE_INFO_CACHE_BYTES = 256 * 1024
@@ -65,6 +68,7 @@ def create_app(settings: Settings) -> web.Application:
     if settings.observability.metrics_enabled:
         app[METRICS] = Metrics()
     app.on_response_prepare.append(echo_request_id)
+    app.on_startup.append(_warn_without_secret)
     app.cleanup_ctx.append(_cromwell)
     app.cleanup_ctx.append(_storage)
     app.cleanup_ctx.append(_background)
@@ -115,6 +119,16 @@ async def _cromwell(app: web.Application) -> AsyncIterator[None]:
             state_counts_ttl=settings.cache.state_counts_ttl,
         )
         yield
+
+
+async def _warn_without_secret(app: web.Application) -> None:
+    if app[SETTINGS].server_secret is None:
+        logger.warning(
+            "secret is not set: this process made a random one, so another replica or this one "
+            "after a restart refuses its page tokens, gives a repeated Idempotency-Key a new run "
+            "and refuses callers of runs Cromwell does not show yet; set WES_SECRET (the same "
+            "value on every replica, e.g. `openssl rand -hex 32`)"
+        )
 
 
 async def _storage(app: web.Application) -> AsyncIterator[None]:

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from cromwes.auth.checks import auth_problems
 from cromwes.config.loading import MASK, ConfigError, load_settings, masked
@@ -109,6 +110,15 @@ def test_spring_style_yaml_and_json_are_read(tmp_path: Path) -> None:
         ({"WES_AUTH_METHOD": "KERBEROS"}, ".auth.method"),
         ({"WES_PATHTRANSLATIONS_0_PREFIX": "(["}, "path_translations[0].prefix"),
         ({"WES_RUNS_PAGE_TOKEN_SECRET": "short"}, "runs.page_token_secret"),
+        ({"WES_SECRET": "short"}, "secret"),
+        ({"WES_SECRET": "ab" * 16}, "secret"),
+        (
+            {
+                "WES_SECRET": "x" * 8 + "0123456789",
+                "WES_RUNS_PAGE_TOKEN_SECRET": "y" * 8 + "0123456789",
+            },
+            "runs.page_token_secret",
+        ),
         ({"SERVER_ADDRESS": "0.0.0.0"}, "server.address"),
         ({"WES_AUTH_METHOD": "BASIC_AUTH"}, "auth.basic_auth.users"),
         ({"WES_BLOB_STORAGE_CLIENT_NAME": "GCP"}, "blob_storage_client.gcp.project"),
@@ -140,3 +150,27 @@ def test_project_config_files_load() -> None:
     assert files[0].exists()
     for path in files:
         load_settings(path, {})
+
+
+def test_one_secret_binds_from_the_environment_and_its_former_name_still_works() -> None:
+    secret = "0c6f1e2a9b7d4c3e8f5a"
+    assert load_settings(None, {"WES_SECRET": secret}).server_secret == secret
+    former = load_settings(None, {"WES_RUNS_PAGE_TOKEN_SECRET": secret})
+    assert former.server_secret == secret
+    assert load_settings(None, {}).server_secret is None
+    assert masked(load_settings(None, {"WES_SECRET": secret}))["secret"] == MASK
+
+
+def test_the_shipped_configurations_read_only_the_emulators_execution_root() -> None:
+    """Its data directory also holds its database and every submission: no run's files."""
+    make_dev = load_settings(PROJECT / "config.yaml", {})
+    assert make_dev.blob_storage_client.local.allowed_read_roots == (
+        ".data/emulator/cromwell-executions",
+    )
+    readme = (PROJECT / "examples" / "deploy" / "README.md").read_text()
+    demo = yaml.safe_load(readme.split("```yaml\n", 1)[1].split("```", 1)[0])
+    assert demo["blob_storage_client"]["local"]["allowed_read_roots"] == [
+        "/var/lib/cromwes-emulator/cromwell-executions"
+    ]
+    unit = (PROJECT / "examples" / "deploy" / "cromwes-emulator.service").read_text()
+    assert "--data-dir /var/lib/cromwes-emulator" in unit

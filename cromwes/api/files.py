@@ -5,8 +5,6 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp_apigami import docs
-from jsonpath_ng.exceptions import JSONPathError
-from jsonpath_ng.ext.parser import parse as parse_jsonpath
 
 from cromwes.api import schemas
 from cromwes.api.audit import audited
@@ -16,9 +14,10 @@ from cromwes.api.runs import run_log_of
 from cromwes.api.streaming import send_file
 from cromwes.appkeys import BACKGROUND, CROMWELL, PREPARED, STORAGE
 from cromwes.errors import InvalidRequest, NotFound, WesError
-from cromwes.policy.paths import translate_path
+from cromwes.service.run_storage import existing_files, own_files
 from cromwes.storage.base import DeleteOutcome, FileInfo, Storage
-from cromwes.translate.runfiles import FILE_KEYS, FileType, RunFile, run_files
+from cromwes.translate.jsonpath import DIALECT, jsonpath_values
+from cromwes.translate.runfiles import FILE_KEYS, FileType, RunFile
 from cromwes.translate.times import instant_rfc3339
 
 ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (400, 401, 403, 404, 416, 500, 502)}
@@ -29,7 +28,8 @@ DELETE_CONCURRENCY = 8
       responses=ERRORS)  # fmt: skip
 @audited("wes:run:files")
 async def list_files(request: web.Request) -> web.Response:
-    files = await _files(request, await owned_run_id(request))
+    storage, files = await _files(request, await owned_run_id(request))
+    files = await existing_files(storage, files)
     return json_response({"runFiles": [{"file_type": f.file_type, "path": f.path} for f in files]})
 
 
@@ -37,7 +37,9 @@ async def list_files(request: web.Request) -> web.Response:
     tags=["Run files (extension)"],
     summary="One file of a run, by path or by a JSONPath into its RunLog (`path=$.outputs[...]`).",
     description="`Accept: application/octet-stream` streams the bytes (single `Range` honoured); "
-    "otherwise the file's metadata is answered as JSON.",
+    f"otherwise the file's metadata is answered as JSON. JSONPath: {DIALECT} (400 otherwise). "
+    "Only the run's own files are served: below its workflow root, its staging folder or its "
+    "final-outputs folder.",
     parameters=[{"in": "query", "name": "path", "required": True, "schema": {"type": "string"}}],
     responses=ERRORS,
 )
@@ -49,10 +51,10 @@ async def get_file(request: web.Request) -> web.StreamResponse:
         raise InvalidRequest("The query parameter path is required.")
     if wanted.startswith("$"):
         wanted = _resolve_jsonpath(wanted, wes_body(await run_log_of(request, run_id)))
-    match = next((f for f in await _files(request, run_id) if f.path == wanted), None)
+    storage, files = await _files(request, run_id)
+    match = next((f for f in files if f.path == wanted), None)
     if match is None:
-        raise NotFound(f"File {wanted} is not an input or output of run {run_id}.")
-    storage = request.app[STORAGE]
+        raise NotFound(f"File {wanted} is not a file of run {run_id}.")
     if "application/octet-stream" in request.headers.get("Accept", ""):
         return await send_file(request, storage, match.path)
     return json_response(_file_body(match, await storage.stat(match.path)))
@@ -66,8 +68,10 @@ async def get_file(request: web.Request) -> web.StreamResponse:
 @audited("wes:run:files:delete")
 async def delete_files(request: web.Request) -> web.Response:
     run_id = await owned_run_id(request)
-    secondary = [f for f in await _files(request, run_id) if f.file_type is FileType.SECONDARY]
-    storage = request.app[STORAGE]
+    storage, files = await _files(request, run_id)
+    secondary = await existing_files(
+        storage, [f for f in files if f.file_type is FileType.SECONDARY]
+    )
     if request.query.get("async", "").lower() in ("true", "1"):
         work = _delete_all(storage, [f.path for f in secondary])
         request.app[BACKGROUND].start(work, name=f"delete files of {run_id}")
@@ -78,20 +82,15 @@ async def delete_files(request: web.Request) -> web.Response:
     )
 
 
-async def _files(request: web.Request, run_id: str) -> list[RunFile]:
-    """The run's files; the caller's right to the run was checked by `owned_run_id`."""
-    storage = request.app[STORAGE]
+async def _files(request: web.Request, run_id: str) -> tuple[Storage, list[RunFile]]:
+    """The run's storage view and files; the caller's right to the run was checked by
+    `owned_run_id`."""
     metadata, _ = await request.app[CROMWELL].metadata(run_id, include_keys=FILE_KEYS)
-    rules = request.app[PREPARED].path_rules
-    return run_files(metadata, readable=storage.owns, translate=lambda p: translate_path(p, rules))
+    return own_files(request.app[STORAGE], metadata, run_id, request.app[PREPARED].path_rules)
 
 
 def _resolve_jsonpath(expression: str, run_log: Any) -> str:
-    try:
-        matches = parse_jsonpath(expression).find(run_log)
-    except JSONPathError as exc:
-        raise InvalidRequest(f"path {expression!r} is not a valid JSONPath: {exc}") from exc
-    values = [m.value for m in matches]
+    values = jsonpath_values(expression, run_log)
     if len(values) != 1 or not isinstance(values[0], str):
         raise NotFound(f"JSONPath {expression} does not name one file of the run log.")
     return values[0]

@@ -10,8 +10,10 @@ from cromwes.api.audit import audited
 from cromwes.api.params import owned_run_id
 from cromwes.api.streaming import OCTETS, follow_file, send_bytes, send_file
 from cromwes.appkeys import PREPARED, RUN_DETAILS, SETTINGS, STORAGE
+from cromwes.cromwell.types import Metadata
 from cromwes.errors import NotFound
 from cromwes.policy.paths import translate_path
+from cromwes.service.run_storage import run_storage
 from cromwes.translate.runlog import failures_document
 from cromwes.translate.tasklogs import Task
 
@@ -83,10 +85,11 @@ async def run_stderr(request: web.Request) -> web.StreamResponse:
 async def task_stream(request: web.Request) -> web.StreamResponse:
     run_id = await owned_run_id(request)
     task_id, stream = request.match_info["task_id"], request.match_info["stream"]
-    task = (await request.app[RUN_DETAILS].get(run_id)).tasks_by_id.get(task_id)
+    detail = await request.app[RUN_DETAILS].get(run_id)
+    task = detail.tasks_by_id.get(task_id)
     if task is None:
         raise NotFound(f"Run {run_id} has no task {task_id!r}.")
-    return await _send_stream(request, run_id, task, stream)
+    return await _send_stream(request, run_id, detail.metadata, task, stream)
 
 
 @docs(
@@ -102,21 +105,23 @@ async def legacy_task_stream(request: web.Request) -> web.StreamResponse:
     run_id = await owned_run_id(request)
     name, stream = request.match_info["task_name"], request.match_info["stream"]
     index = int(request.match_info["index"])
-    tasks = (await request.app[RUN_DETAILS].get(run_id)).tasks
-    calls = sorted((t for t in tasks if t.call == name), key=lambda t: (t.shard, t.attempt))
+    detail = await request.app[RUN_DETAILS].get(run_id)
+    calls = sorted((t for t in detail.tasks if t.call == name), key=lambda t: (t.shard, t.attempt))
     if not 0 <= index < len(calls):
         raise NotFound(f"Run {run_id} has no call {name!r} at index {index}.")
-    return await _send_stream(request, run_id, calls[index], stream)
+    return await _send_stream(request, run_id, detail.metadata, calls[index], stream)
 
 
 async def _send_stream(
-    request: web.Request, run_id: str, task: Task, stream: str
+    request: web.Request, run_id: str, metadata: Metadata, task: Task, stream: str
 ) -> web.StreamResponse:
     path = task.stdout if stream == "stdout" else task.stderr
     if not path:
         raise NotFound(f"Task {task.id!r} has no {stream} yet.")
-    storage, settings = request.app[STORAGE], request.app[SETTINGS]
-    readable = translate_path(path, request.app[PREPARED].path_rules)
+    settings, rules = request.app[SETTINGS], request.app[PREPARED].path_rules
+    # Only the run's own files, whatever its metadata names (see cromwes.translate.runfiles).
+    storage = run_storage(request.app[STORAGE], metadata, run_id, rules)
+    readable = translate_path(path, rules)
     if request.query.get("follow", "").lower() in ("true", "1"):
         logs = settings.logs
 

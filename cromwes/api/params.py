@@ -5,7 +5,7 @@ from typing import Any
 
 from aiohttp import web
 
-from cromwes.appkeys import CROMWELL, SETTINGS
+from cromwes.appkeys import CROMWELL, PREPARED, SETTINGS
 from cromwes.auth.base import principal_of
 from cromwes.errors import InvalidRequest
 from cromwes.service.runs import checked_run_id, ensure_owner
@@ -16,7 +16,13 @@ async def owned_run_id(request: web.Request) -> str:
     """The path's run id, once this caller may see that run (a 404 otherwise)."""
     run_id = checked_run_id(request.match_info["run_id"])
     grace = request.app[SETTINGS].cromwell.submit_grace_period
-    await ensure_owner(request.app[CROMWELL], run_id, owner(request), grace=grace)
+    await ensure_owner(
+        request.app[CROMWELL],
+        run_id,
+        owner(request),
+        grace=grace,
+        owner_key=request.app[PREPARED].owner_key,
+    )
     return run_id
 
 

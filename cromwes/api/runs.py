@@ -1,7 +1,5 @@
 """Handlers of /runs: list, submit, run log, status and cancel."""
 
-import uuid
-
 from aiohttp import web
 from aiohttp_apigami import docs, querystring_schema, response_schema
 
@@ -18,7 +16,7 @@ from cromwes.policy.allowlist import AttachmentDigest, authorize_workflow
 from cromwes.policy.paths import translate_inputs, translate_outputs
 from cromwes.service.run_listing import run_page
 from cromwes.service.runs import cancel, run_status
-from cromwes.service.submissions import submission_identity, submit
+from cromwes.service.submissions import planned_run, submission_identity, submit
 from cromwes.translate.listing import run_filters
 from cromwes.translate.runlog import RunUrls, run_log
 from cromwes.translate.submission import WesSubmission, cromwell_submission
@@ -62,10 +60,11 @@ async def submit_run(request: web.Request) -> web.Response:
     key = request.headers.get("Idempotency-Key")
     caller = principal_of(request).id
     storage = request.app[STORAGE]
+    planned = planned_run(key, caller, run_id_key=prepared.run_id_key, owner_key=prepared.owner_key)
     async with received_submission(
         request,
         storage=storage,
-        folder=str(uuid.uuid4()),
+        folder=planned.staging_folder,
         limits=settings.uploads,
         keep_in_memory=prepared.submission_rules.kept_in_memory,
     ) as body:
@@ -77,7 +76,7 @@ async def submit_run(request: web.Request) -> web.Response:
             [AttachmentDigest(a.name, a.md5) for a in submission.attachments],
             settings.workflows.authorizers,
         )
-        identity = submission_identity(submission, key, caller, settings.cromwell.idempotency_label)
+        identity = submission_identity(planned, submission, settings.cromwell.idempotency_label)
         form = cromwell_submission(
             submission,
             prepared.submission_rules,

@@ -12,6 +12,20 @@ from cromwes.config.settings import AuthMethod, Settings
 
 MAX_LEEWAY = 300.0
 """Clock skew tolerated on exp/nbf/iat; more would keep expired tokens alive for minutes."""
+PLACEHOLDER_PASSWORD = "<the output of cromwes hash-password>"
+"""What the example configurations carry instead of a password."""
+PUBLISHED_PASSWORDS = frozenset(
+    {
+        PLACEHOLDER_PASSWORD,
+        "change-me",
+        "changeme",
+        "password",
+        # Hashes earlier example configurations shipped (the first is the hash of "change-me").
+        "$2b$12$Xd6uam83xt6QjOmT.qHrz.kRPuP.gDBvNhSR8/0J3.YPGuVUsYaKi",
+        "$2b$12$Oq2y4x0p9mfk8l0vIY7pUuQe5s3eX1o8nL1cXo0d9cJtVJkz9g1bS",
+    }
+)
+"""Passwords anyone can read in this project's files: a gateway that accepts one is open."""
 
 
 def auth_problems(settings: Settings) -> list[str]:
@@ -55,7 +69,13 @@ def auth_problems(settings: Settings) -> list[str]:
         if not auth.basic_auth.users:
             problems.append("auth.basic_auth.users: BASIC_AUTH needs at least one user")
         for index, user in enumerate(auth.basic_auth.users):
-            if auth.basic_auth.bcrypted and not user.password.startswith("$2"):
+            if user.password in PUBLISHED_PASSWORDS:
+                problems.append(
+                    f"auth.basic_auth.users[{index}].password: a published example, not a "
+                    "password; put the bcrypt hash of your own password here (make one with "
+                    "`cromwes hash-password`, and set bcrypted: true)"
+                )
+            elif auth.basic_auth.bcrypted and not user.password.startswith("$2"):
                 problems.append(
                     f"auth.basic_auth.users[{index}].password: not a bcrypt hash "
                     "(make one with `cromwes hash-password`)"

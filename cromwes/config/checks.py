@@ -8,6 +8,8 @@ from cromwes.config.settings import AuthMethod, Settings, StorageName
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 MD5_HEX = re.compile(r"^[0-9a-fA-F]{32}$")
 MIN_SECRET_LENGTH = 16
+MIN_DISTINCT = 8
+"""Distinct characters a secret needs: `aaaa…` or `abababab…` is long but guessable."""
 
 
 def settings_problems(settings: Settings) -> list[str]:
@@ -77,11 +79,20 @@ def _regex_problems(settings: Settings) -> list[str]:
 
 def _secret_problems(settings: Settings) -> list[str]:
     problems = []
-    secret = settings.runs.page_token_secret
-    if secret is not None and len(secret) < MIN_SECRET_LENGTH:
-        problems.append(
-            f"runs.page_token_secret: too weak, use at least {MIN_SECRET_LENGTH} characters"
-        )
+    for key, secret in (
+        ("secret", settings.secret),
+        ("runs.page_token_secret", settings.runs.page_token_secret),
+    ):
+        if secret is not None and (
+            len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < MIN_DISTINCT
+        ):
+            problems.append(
+                f"{key}: too weak, use at least {MIN_SECRET_LENGTH} characters with at least "
+                f"{MIN_DISTINCT} different ones (e.g. `openssl rand -hex 32`)"
+            )
+    page_token_secret = settings.runs.page_token_secret
+    if settings.secret is not None and page_token_secret not in (None, settings.secret):
+        problems.append("runs.page_token_secret: is the former name of `secret`; set only `secret`")
     return problems
 
 

@@ -257,7 +257,7 @@ class RegistrySettings:
 class RunsSettings:
     max_page_size: int = 1000
     page_token_secret: str | None = field(default=None, repr=False, metadata=SECRET)
-    """Key of the page-token MAC; replicas behind one proxy must share it."""
+    """The former name of `secret` (it once keyed page tokens only); read when `secret` is unset."""
     task_logs_inline_limit: int = 1000
     """Above this many tasks, GET /runs/{id} answers task_logs: null and points to /tasks."""
 
@@ -299,6 +299,10 @@ class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     url: str | None = None
     """The gateway's external base URL (`WES_URL`); defaults to http://localhost:<port>."""
+    secret: str | None = field(default=None, repr=False, metadata=SECRET)
+    """The gateway's key (`WES_SECRET`): page tokens, idempotent run ids and the owner bound into
+    each minted run id are derived from it. Replicas must share it; unset, each process makes a
+    random one (see `cromwes.service.prepared`)."""
     default_page_size: int = 20
     cromwell: CromwellSettings = field(default_factory=CromwellSettings)
     service_info: ServiceInfoSettings = field(default_factory=ServiceInfoSettings)
@@ -318,6 +322,10 @@ class Settings:
         if self.server.address is not None:
             return self.server.address
         return "127.0.0.1" if self.auth.method is AuthMethod.NO_AUTH else "0.0.0.0"
+
+    @property
+    def server_secret(self) -> str | None:
+        return self.secret if self.secret is not None else self.runs.page_token_secret
 
     @property
     def external_url(self) -> str:

@@ -5,7 +5,7 @@ import time
 from cromwes.cromwell.client import CromwellClient
 from cromwes.errors import Conflict, RunNotFound
 from cromwes.models import RunStatus, State
-from cromwes.service.run_ids import is_run_id, minted_within
+from cromwes.service.run_ids import is_run_id, minted_for, minted_within
 from cromwes.translate.labels import Owner
 from cromwes.translate.states import wes_state
 
@@ -42,17 +42,23 @@ async def cancel(client: CromwellClient, run_id: str, *, grace: float) -> None:
         raise
 
 
-async def ensure_owner(client: CromwellClient, run_id: str, owner: Owner, *, grace: float) -> None:
+async def ensure_owner(
+    client: CromwellClient, run_id: str, owner: Owner, *, grace: float, owner_key: bytes
+) -> None:
     """RunNotFound unless the run carries the owner's label (when runs are scoped per user).
 
-    Another user's run is reported as missing, not forbidden, so run ids cannot be probed.
+    Another user's run is reported as missing, not forbidden, so run ids cannot be probed. Just
+    after a submit Cromwell knows no labels yet (404); the owner bound into the id this gateway
+    minted decides then, and anything else fails closed.
     """
     if owner is None:
         return
     try:
         labels = await client.labels(run_id)
     except RunNotFound:
-        if minted_within(run_id, seconds=grace, now=time.time()):
+        if minted_within(run_id, seconds=grace, now=time.time()) and minted_for(
+            run_id, owner=owner[1], key=owner_key
+        ):
             return
         raise
     if labels.get(owner[0]) != owner[1]:

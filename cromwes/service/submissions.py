@@ -1,6 +1,7 @@
 """Send a submission to Cromwell, once, even when the client retries it."""
 
 import asyncio
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -22,22 +23,45 @@ the post-submit grace period of `cromwes.service.run_ids` cannot cover it)."""
 
 
 @dataclass(frozen=True, slots=True)
+class PlannedRun:
+    """What is decided before the body is read: the run id, and where its attachments go."""
+
+    run_id: str
+    staging_folder: str
+    """`<run id>`; for an idempotent submit `<run id>/<attempt>`: a retry stages its own copy
+    before it can know it is a retry, so it must not collide with the first attempt's."""
+    key: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class SubmissionIdentity:
     run_id: str
     labels: dict[str, str]
     digest: str
 
 
-def submission_identity(
-    submission: WesSubmission, key: str | None, caller: str | None, key_label: str
-) -> SubmissionIdentity:
-    """The run id and bookkeeping labels of a submission, derived from its Idempotency-Key."""
+def planned_run(
+    key: str | None, caller: str | None, *, run_id_key: bytes, owner_key: bytes
+) -> PlannedRun:
+    """The run id of a submission: derived from its Idempotency-Key (and caller), or minted
+    now, bound to the caller (see `cromwes.service.run_ids`)."""
     if key is None:
-        return SubmissionIdentity(new_run_id(), {}, "")
+        run_id = new_run_id(owner=caller or "", key=owner_key, now=time.time())
+        return PlannedRun(run_id, run_id, None)
+    run_id = idempotent_run_id(checked_key(key), caller, secret_key=run_id_key)
+    return PlannedRun(run_id, f"{run_id}/{secrets.token_hex(8)}", key)
+
+
+def submission_identity(
+    planned: PlannedRun, submission: WesSubmission, key_label: str
+) -> SubmissionIdentity:
+    """The run id and bookkeeping labels of a submission whose body has been read."""
+    if planned.key is None:
+        return SubmissionIdentity(planned.run_id, {}, "")
     digest = request_digest(submission)
     return SubmissionIdentity(
-        run_id=idempotent_run_id(checked_key(key), caller),
-        labels={key_label: key, DIGEST_LABEL: digest},
+        run_id=planned.run_id,
+        labels={key_label: planned.key, DIGEST_LABEL: digest},
         digest=digest,
     )
 

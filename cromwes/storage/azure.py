@@ -4,6 +4,7 @@ The async client (`azure.storage.blob.aio`, on aiohttp) runs on the event loop; 
 closed by `azure_storage`, which `open_storage` enters for the application's lifetime.
 """
 
+import asyncio
 import hashlib
 import io
 import logging
@@ -32,8 +33,9 @@ from azure.storage.blob.aio import BlobClient, BlobServiceClient, ContainerClien
 
 from cromwes.config.settings import AbsStorageSettings
 from cromwes.errors import InvalidRequest, NotFound, RangeNotSatisfiable, StorageError
-from cromwes.storage.base import DeleteOutcome, FileInfo, remove_each
-from cromwes.storage.names import staged_name
+from cromwes.storage.base import DeleteOutcome, FileInfo, Storage, remove_each
+from cromwes.storage.names import staged_folder_name, staged_name
+from cromwes.storage.scoped import PrefixScope, object_key
 
 API_VERSION = "2025-11-05"
 """The newest Blob API version Azurite 3.35.0 speaks (the SDK's default, 2026-10-06, is refused
@@ -43,6 +45,8 @@ BLOCK_SIZE = 4 * 1024 * 1024
 """Bytes per staged block while uploading: the memory one upload holds."""
 READ_CHUNK = 4 * 1024 * 1024
 """Bytes per ranged GET while reading: the memory one read holds."""
+EXISTS_CONCURRENCY = 16
+"""Existence checks (one HEAD each) in flight at once while a run's files are listed."""
 SAS_CLOCK_SKEW = timedelta(minutes=5)
 """A SAS starts this far in the past, so a storage clock slightly behind ours still accepts it."""
 
@@ -123,8 +127,32 @@ class AzureStorage:
 
         await remove_each(self, locations, staged=staged)
 
+    def staged_folder(self, folder: str) -> str:
+        name = staged_folder_name(self._staging_prefix, folder)
+        return str(self._container.get_blob_client(name).url)
+
+    def scoped(self, roots: Sequence[str]) -> Storage:
+        return PrefixScope(self, self._object_key, roots)
+
+    def _object_key(self, path: str) -> tuple[str, ...] | None:
+        name = self._blob_name(path)
+        return None if name is None else object_key(name.split("/"))
+
     def owns(self, path: str) -> bool:
         return self._blob_name(path) is not None
+
+    async def existing(self, paths: Sequence[str]) -> set[str]:
+        slots = asyncio.Semaphore(EXISTS_CONCURRENCY)
+
+        async def exists(path: str) -> bool:
+            async with slots:
+                with _azure_errors("read", path):
+                    found: bool = await self._blob(path).exists()
+                    return found
+
+        owned = [path for path in paths if self.owns(path)]
+        found = await asyncio.gather(*(exists(path) for path in owned))
+        return {path for path, present in zip(owned, found, strict=True) if present}
 
     async def stat(self, path: str) -> FileInfo:
         blob = self._blob(path)

@@ -57,11 +57,29 @@ class Storage(Protocol):
         """
         ...
 
+    def staged_folder(self, folder: str) -> str:
+        """Where `stage(folder, ...)` puts files, spelled as `stage` spells their locations."""
+        ...
+
+    def scoped(self, roots: Sequence[str]) -> "Storage":
+        """This backend, reading, listing and deleting only below `roots` (and still only where
+        it may read at all): the view a run's file and log endpoints use.
+
+        Roots and paths are compared by whole segments after `..` is collapsed (local disk) or
+        refused (object stores); on local disk a symlink below a root that leads out of every
+        root is not followed. No I/O.
+        """
+        ...
+
     def owns(self, path: str) -> bool:
         """Whether `path` is a file this backend may read (its scheme and allowed roots).
 
         Decided from the string alone, without I/O: it says nothing about existence.
         """
+        ...
+
+    async def existing(self, paths: Sequence[str]) -> set[str]:
+        """Those of `paths` that are files this backend may read and that exist now."""
         ...
 
     async def stat(self, path: str) -> FileInfo:

@@ -32,6 +32,27 @@ class Roots:
         real = tuple(PurePosixPath(os.path.realpath(d)) for d in spelled)
         return cls(spelled=spelled, real=real)
 
+    def narrowed(self, directories: Iterable[PurePosixPath]) -> "Roots":
+        """The directories below these roots (absolute; `..` collapsed as text), as roots. No I/O.
+
+        A directory's real form is its root's real form plus the rest of its path: a symlink
+        between a configured root and the directory is not followed, because the directories
+        Cromwell and the gateway make for a run (its workflow root, its staging folder) are real
+        directories, and one that is a symlink could lead into another run's. Directories outside
+        every root are dropped, so the configured roots stay the outer fence.
+        """
+        spelled: list[PurePosixPath] = []
+        real: list[PurePosixPath] = []
+        for directory in directories:
+            normal = PurePosixPath(os.path.normpath(directory))
+            pairs = zip((*self.spelled, *self.real), (*self.real, *self.real), strict=True)
+            for base, base_real in pairs:
+                if normal == base or _below(normal, base):
+                    spelled.append(normal)
+                    real.append(base_real / normal.relative_to(base))
+                    break
+        return Roots(spelled=tuple(spelled), real=tuple(real))
+
     def spell_inside(self, path: PurePosixPath) -> bool:
         """Whether an absolute path lies below a root once `..` is collapsed as text (no I/O).
 

@@ -24,8 +24,9 @@ from google.cloud.storage.fileio import BlobWriter
 from google.cloud.storage.retry import DEFAULT_RETRY
 
 from cromwes.errors import InvalidRequest, NotFound, RangeNotSatisfiable, StorageError
-from cromwes.storage.base import DeleteOutcome, FileInfo, remove_each
-from cromwes.storage.names import staged_name
+from cromwes.storage.base import DeleteOutcome, FileInfo, Storage, remove_each
+from cromwes.storage.names import staged_folder_name, staged_name
+from cromwes.storage.scoped import PrefixScope, object_key
 
 GS_BUCKET = re.compile(r"[0-9A-Za-z_.-]+")
 GS_PATH = re.compile(r"gs://(?P<bucket>[0-9A-Za-z_.-]+)/(?P<name>.+)")
@@ -39,6 +40,8 @@ TIMEOUT = (10.0, 60.0)
 """(connect, read) seconds per HTTP request."""
 RETRY = DEFAULT_RETRY.with_timeout(60.0)
 """The SDK retries transient errors for 120 s by default; a log reader should hear sooner."""
+EXISTS_CONCURRENCY = 16
+"""Existence checks (one metadata GET each) in flight at once while a run's files are listed."""
 MAX_SIGNED_URL_TTL = 7 * 24 * 3600.0
 """V4 signed URLs live at most seven days (GCS signed-URL docs); longer TTLs are capped."""
 
@@ -125,8 +128,29 @@ class GcsStorage:
 
         await remove_each(self, locations, staged=staged)
 
+    def staged_folder(self, folder: str) -> str:
+        return f"gs://{self._staging_bucket}/{staged_folder_name(self._staging_prefix, folder)}"
+
+    def scoped(self, roots: Sequence[str]) -> Storage:
+        return PrefixScope(self, _object_key, roots)
+
     def owns(self, path: str) -> bool:
         return GS_PATH.fullmatch(path) is not None
+
+    async def existing(self, paths: Sequence[str]) -> set[str]:
+        slots = asyncio.Semaphore(EXISTS_CONCURRENCY)
+
+        async def exists(path: str) -> bool:
+            async with slots:
+                with _google_errors("read", path):
+                    found: bool = await asyncio.to_thread(
+                        self._blob(path).exists, timeout=TIMEOUT, retry=RETRY
+                    )
+                    return found
+
+        owned = [path for path in paths if self.owns(path)]
+        found = await asyncio.gather(*(exists(path) for path in owned))
+        return {path for path, present in zip(owned, found, strict=True) if present}
 
     async def stat(self, path: str) -> FileInfo:
         blob = self._blob(path)
@@ -212,6 +236,11 @@ class GcsStorage:
         if match is None:
             raise NotFound(f"{path} is not a gs:// object.")
         return self._bucket(match["bucket"]).blob(match["name"])
+
+
+def _object_key(path: str) -> tuple[str, ...] | None:
+    match = GS_PATH.fullmatch(path)
+    return None if match is None else object_key([match["bucket"], *match["name"].split("/")])
 
 
 def _checksums(blob: storage.Blob) -> tuple[tuple[str, str], ...]:

@@ -1,6 +1,7 @@
 """Local file system storage: staging under one root, reads only under configured roots."""
 
 import asyncio
+import copy
 import errno
 import logging
 import mimetypes
@@ -15,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 from cromwes.errors import InvalidRequest, NotFound, RangeNotSatisfiable, StorageError
 from cromwes.storage.base import DeleteOutcome, FileInfo
 from cromwes.storage.confined import Roots, resolve_confined
-from cromwes.storage.names import staged_name
+from cromwes.storage.names import staged_folder_name, staged_name
 
 CHUNK_SIZE = 1024 * 1024
 """Bytes per read from disk: big enough that thread hops cost little, small enough to not matter."""
@@ -94,7 +95,7 @@ class LocalStorage:
                 logger.exception("removing staged %s failed", location)
                 failures += 1
             folders.update(p for p in (folder, *folder.parents) if self._staging_root in p.parents)
-        # Deepest first, so `<uuid>/a/b` goes before `<uuid>/a` and `<uuid>`; a folder that still
+        # Deepest first, so `<run>/a/b` goes before `<run>/a` and `<run>`; a folder that still
         # holds something (another attachment) stays.
         for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
             try:
@@ -108,9 +109,34 @@ class LocalStorage:
         if failures:
             raise StorageError(f"{failures} staged file(s) or folder(s) could not be removed.")
 
+    def staged_folder(self, folder: str) -> str:
+        return str(self._staging_root / staged_folder_name("", folder))
+
+    def scoped(self, roots: Sequence[str]) -> "LocalStorage":
+        view = copy.copy(self)
+        view._roots = self._roots.narrowed(p for p in map(_local_path, roots) if p is not None)
+        return view
+
     def owns(self, path: str) -> bool:
         local = _local_path(path)
         return local is not None and self._roots.spell_inside(local)
+
+    async def existing(self, paths: Sequence[str]) -> set[str]:
+        return await asyncio.to_thread(self._existing, paths)
+
+    def _existing(self, paths: Sequence[str]) -> set[str]:
+        found = set()
+        for path in paths:
+            local = _local_path(path)
+            if local is None or not self._roots.spell_inside(local):
+                continue
+            try:
+                resolved = resolve_confined(self._roots, local)
+                if resolved is not None and stat.S_ISREG(os.lstat(resolved).st_mode):
+                    found.add(path)
+            except OSError:
+                logger.warning("cannot tell whether %s exists", path, exc_info=True)
+        return found
 
     async def stat(self, path: str) -> FileInfo:
         resolved = await asyncio.to_thread(self._resolve, path)

@@ -12,10 +12,16 @@ def staged_name(prefix: str, folder: str, name: str) -> str:
     own guard, so that no name can leave the submission's folder whatever the caller did. The
     reference built `/<prefix>/<uuid>/<name>` and so gave Azure blobs a leading `/` (its §5.4).
     """
-    for part in (folder, name):
-        segments = part.split("/")
-        if not part or any(segment in ("", ".", "..") for segment in segments) or "\0" in part:
-            raise InvalidRequest(f"{part!r} is not a safe relative name for a staged file.")
-    if "/" in folder:
-        raise InvalidRequest(f"{folder!r} is not a single folder name.")
-    return posixpath.join(*[segment for segment in prefix.split("/") if segment], folder, name)
+    return posixpath.join(staged_folder_name(prefix, folder), _safe(name))
+
+
+def staged_folder_name(prefix: str, folder: str) -> str:
+    """`prefix/folder`: `folder` is a run id, or a run id and one attempt's sub-folder."""
+    return posixpath.join(*[segment for segment in prefix.split("/") if segment], _safe(folder))
+
+
+def _safe(part: str) -> str:
+    segments = part.split("/")
+    if not part or any(segment in ("", ".", "..") for segment in segments) or "\0" in part:
+        raise InvalidRequest(f"{part!r} is not a safe relative name for a staged file.")
+    return part

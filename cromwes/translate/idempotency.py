@@ -1,13 +1,19 @@
 """Idempotent submission: the run id and request digest an `Idempotency-Key` stands for.
 
-The run id is derived from the key (and the caller, when runs are per user), and sent to Cromwell
-as `requestedWorkflowId`: a retried submit then asks for an id Cromwell already holds, and Cromwell
-refuses to create a second workflow — even when the first submit has not reached Cromwell's
-query tables yet, or is still in flight. The digest of the request, stored as a label, tells a
-true retry (same request: same run) from a reused key (another request: 409).
+The run id is derived from the key and the caller, and sent to Cromwell as `requestedWorkflowId`:
+a retried submit then asks for an id Cromwell already holds, and Cromwell refuses to create a
+second workflow — even when the first submit has not reached Cromwell's query tables yet, or is
+still in flight. The digest of the request, stored as a label, tells a true retry (same request:
+same run) from a reused key (another request: 409).
+
+The derivation is keyed with the gateway's secret (HMAC-SHA256): a name-based UUID under a
+namespace written in the source let anyone compute another user's run id from a user name and a
+guessable key (`nightly-2026-12-02`). The id is a UUIDv8 (RFC 9562 §5.8, "custom"), so it is
+never mistaken for a minted UUIDv7 and its bits say nothing about when it was made.
 """
 
 import hashlib
+import hmac
 import json
 import re
 import uuid
@@ -16,7 +22,6 @@ from cromwes.errors import InvalidRequest
 from cromwes.translate.submission import WesSubmission
 
 DIGEST_LABEL = "wes-request-digest"
-_NAMESPACE = uuid.UUID("6d0c4a43-2d7e-4a0f-9d5e-1c9b2b6e7f10")
 _KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 
@@ -28,9 +33,12 @@ def checked_key(key: str) -> str:
     return key
 
 
-def idempotent_run_id(key: str, caller: str | None) -> str:
+def idempotent_run_id(key: str, caller: str | None, *, secret_key: bytes) -> str:
     """The run id a key stands for; keys of different callers never collide."""
-    return str(uuid.uuid5(_NAMESPACE, f"{caller or ''}\n{key}"))
+    message = f"{caller or ''}\n{key}".encode()
+    bits = int.from_bytes(hmac.new(secret_key, message, hashlib.sha256).digest()[:16], "big")
+    bits = (bits & ~(0xF << 76) | 0x8 << 76) & ~(0b11 << 62) | 0b10 << 62
+    return str(uuid.UUID(int=bits))
 
 
 def request_digest(submission: WesSubmission) -> str:

@@ -17,16 +17,6 @@ _VERSION = "1"
 _MAC_BYTES = 12
 
 
-def token_key(secret: str | None, cromwell_url: str) -> bytes:
-    """The MAC key: the configured secret, else one derived from the deployment's Cromwell URL.
-
-    The derived key only makes tokens tamper-evident; a configured secret also makes them
-    unforgeable by anyone who knows the Cromwell URL.
-    """
-    material = secret if secret is not None else f"cromwes-page-token:{cromwell_url}"
-    return hashlib.sha256(material.encode()).digest()
-
-
 def encode_token(position: int, *, scope: str, key: bytes) -> str:
     payload = f"{_VERSION}.{position}"
     mac = _mac(payload, scope, key)

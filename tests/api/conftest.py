@@ -65,12 +65,20 @@ class Wes:
         reply = await self.post("runs", data=form, expect=expect)
         return str(reply.json.get("run_id"))
 
-    async def wait_for_state(self, run_id: str, states: set[str], *, within: float = 60) -> str:
+    async def wait_for_state(
+        self,
+        run_id: str,
+        states: set[str],
+        *,
+        within: float = 60,
+        headers: Mapping[str, str] | None = None,
+    ) -> str:
         """Poll the run's status until it is in `states`; fail saying what never happened."""
         deadline = time.monotonic() + within
         state = "?"
         while time.monotonic() < deadline:
-            state = (await self.get(f"runs/{run_id}/status", expect=200)).json["state"]
+            reply = await self.get(f"runs/{run_id}/status", headers=headers, expect=200)
+            state = reply.json["state"]
             if state in states:
                 return str(state)
             await asyncio.sleep(0.2)
@@ -139,7 +147,8 @@ async def make_stack(
                 "blob_storage_client": {
                     "local": {
                         "staging_path": str(tmp_path / "uploads"),
-                        "allowed_read_roots": [str(data_dir)],
+                        # As the shipped config.yaml: the execution root, not the data dir.
+                        "allowed_read_roots": [str(data_dir / "cromwell-executions")],
                     }
                 },
                 "observability": {"log_format": "text"},

@@ -1,9 +1,19 @@
 import asyncio
+import logging
 import time
+import uuid
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
+from pytest_aiohttp import AiohttpClient
+
+from cromwes.app import create_app
 from cromwes.service.submissions import VISIBLE_WITHIN
-from tests.api.conftest import Stack, hello_form
+from tests.api.conftest import MakeStack, Stack, Wes, hello_form
+
+SECRET = "replicas-share-this-4f2d9c"
+OTHER_SECRET = "another-deployment-7b1e0a"
 
 
 async def stats(stack: Stack) -> dict[str, int]:
@@ -22,6 +32,11 @@ async def test_a_retried_submit_returns_the_same_run(stack: Stack, tmp_path: Pat
     assert (await stats(stack))["submissions"] == 1
     staged = list((tmp_path / "uploads").rglob("names.txt"))
     assert len(staged) == 1, "the retry's staged copy is removed again"
+    # Under the run's own folder, in the first attempt's sub-folder: a retry stages its copy
+    # before it can know it is a retry, and must not collide with the first.
+    run_folder, _attempt, name = staged[0].relative_to(tmp_path / "uploads").parts
+    assert (run_folder, name) == (first.json["run_id"], "names.txt")
+    assert list((tmp_path / "uploads" / run_folder).iterdir()) == [staged[0].parent]
     log = (await stack.wes.get(f"runs/{first.json['run_id']}", expect=200)).json
     assert log["request"]["tags"] == {}, "idempotency bookkeeping is not a tag"
 
@@ -65,3 +80,43 @@ async def test_concurrent_retries_make_one_workflow(stack: Stack) -> None:
     assert {reply.status for reply in replies} == {200}
     assert len({reply.json["run_id"] for reply in replies}) == 1
     assert (await stats(stack))["submissions"] == 1
+
+
+async def test_run_ids_of_keys_are_keyed_with_the_server_secret(
+    stack: Stack, aiohttp_client: AiohttpClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Replicas sharing `secret` agree on a key's run id; nobody without it can compute one."""
+
+    async def replica(secret: str) -> Wes:
+        return Wes(await aiohttp_client(create_app(replace(stack.settings, secret=secret))))
+
+    with caplog.at_level(logging.WARNING, logger="cromwes.app"):
+        first, second, foreign = (
+            await replica(SECRET),
+            await replica(SECRET),
+            await replica(OTHER_SECRET),
+        )
+    assert [r for r in caplog.records if r.name == "cromwes.app"] == []
+    key = "nightly-2026-12-02"
+    headers = {"Idempotency-Key": key}
+    run_id = (await first.post("runs", data=hello_form(), headers=headers, expect=200)).json
+    retried = (await second.post("runs", data=hello_form(), headers=headers, expect=200)).json
+    assert retried == run_id, "a retry through another replica finds the same run"
+    assert (await stats(stack))["submissions"] == 1
+    elsewhere = (await foreign.post("runs", data=hello_form(), headers=headers, expect=200)).json
+    assert elsewhere != run_id
+    # The name-based id anyone could compute from the key is not it.
+    guessable = uuid.uuid5(uuid.UUID("6d0c4a43-2d7e-4a0f-9d5e-1c9b2b6e7f10"), f"\n{key}")
+    assert uuid.UUID(run_id["run_id"]) != guessable
+    assert uuid.UUID(run_id["run_id"]).version == 8
+
+
+async def test_a_gateway_without_a_secret_says_so_at_start(
+    make_stack: MakeStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="cromwes.app"):
+        await make_stack()
+    warnings = [r.getMessage() for r in caplog.records if r.name == "cromwes.app"]
+    assert len(warnings) == 1
+    assert "secret is not set" in warnings[0]
+    assert "WES_SECRET" in warnings[0]

@@ -206,7 +206,7 @@ async def test_data_attachments_are_staged_and_inputs_point_at_them(
     staged = Path(record["submitted"]["inputs"]["hello_world.name"])
     folder, *name = staged.relative_to(tmp_path / "uploads").parts
     assert name == ["data", "names.txt"]
-    assert len(folder) == 36, "one fresh UUID folder per submission"
+    assert folder == run_id, "staged under <staging root>/<run id>/"
     assert await asyncio.to_thread(staged.read_bytes) == b"Frank\n"
     log = (await stack.wes.get(f"runs/{run_id}", expect=200)).json
     assert log["request"]["workflow_params"] == {"hello_world.name": "data/names.txt"}

@@ -3,10 +3,12 @@
 
 import asyncio
 import configparser
+import json
 import shlex
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import aiohttp
@@ -19,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "examples" / "deploy"
 UNITS = ("cromwes.service", "cromwes-emulator.service")
 INSTALLED_BIN = "/opt/cromwes/venv/bin/"
+WES = "/ga4gh/wes/v1"
 
 
 def unit(name: str) -> configparser.ConfigParser:
@@ -58,16 +61,30 @@ def test_the_unit_runs_as_an_unprivileged_user(name: str) -> None:
     assert unit(name)["Install"]["WantedBy"] == "multi-user.target"
 
 
+def demo_config(moves: dict[str, str]) -> str:
+    """The demo `config.yaml` the README of examples/deploy/ shows, with its paths moved."""
+    text = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    config = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    for old, new in moves.items():
+        config = config.replace(old, new)
+    return config
+
+
 async def test_the_demo_host_commands_give_a_ready_gateway(tmp_path: Path) -> None:
+    """Its read roots are the emulator's execution root only, and that is enough to read a task's
+    log; the emulator's own files beside it are no run's to serve."""
     gateway_port, emulator_port = free_port(), free_port()
     emulator_data = tmp_path / "cromwes-emulator"
     config = tmp_path / "config.yaml"
     config.write_text(
-        f"server: {{address: 127.0.0.1, port: {gateway_port}}}\n"
-        "auth: {method: NO_AUTH}\n"
-        f"cromwell: {{url: 'http://127.0.0.1:{emulator_port}'}}\n"
-        f"blob_storage_client: {{local: {{staging_path: '{tmp_path / 'uploads'}',"
-        f" allowed_read_roots: ['{emulator_data}']}}}}\n",
+        demo_config(
+            {
+                "/var/lib/cromwes-emulator": str(emulator_data),
+                "/var/lib/cromwes/uploads": str(tmp_path / "uploads"),
+                "port: 8090": f"port: {gateway_port}",
+                "127.0.0.1:8000": f"127.0.0.1:{emulator_port}",
+            }
+        ),
         encoding="utf-8",
     )
     moves = {
@@ -105,11 +122,40 @@ async def test_the_demo_host_commands_give_a_ready_gateway(tmp_path: Path) -> No
             )  # fmt: skip
         processes.append(gateway)
         await wait_for_port(gateway_port, gateway, what="cromwes.service", log=log)
-        async with (
-            aiohttp.ClientSession() as session,
-            session.get(f"http://127.0.0.1:{gateway_port}/health/ready") as response,
-        ):
-            assert response.status == 200, await response.text()
+        base = f"http://127.0.0.1:{gateway_port}"
+        async with aiohttp.ClientSession(base) as session:
+            async with session.get("/health/ready") as response:
+                assert response.status == 200, await response.text()
+            await said_hello_through(session, emulator_data)
     finally:
         for process in reversed(processes):
             await stop(process)
+
+
+async def said_hello_through(session: aiohttp.ClientSession, emulator_data: Path) -> None:
+    """Run hello-world through the demo gateway and read its task's stdout back."""
+    form = aiohttp.FormData()
+    for name, value in (("workflow_url", "hello-world.wdl"), ("workflow_type", "WDL"),
+                        ("workflow_type_version", "1.0")):  # fmt: skip
+        form.add_field(name, value)
+    form.add_field("workflow_params", json.dumps({"hello_world.name": "demo"}))
+    hello = (ROOT / "examples" / "hello-world.wdl").read_bytes()
+    form.add_field("workflow_attachment", hello, filename="hello-world.wdl")
+    async with session.post(f"{WES}/runs", data=form) as response:
+        assert response.status == 200, await response.text()
+        run_id = (await response.json())["run_id"]
+    deadline = time.monotonic() + 60
+    state = "?"
+    while state != "COMPLETE":
+        assert time.monotonic() < deadline, f"the demo run never completed (last: {state})"
+        async with session.get(f"{WES}/runs/{run_id}/status") as response:
+            state = (await response.json())["state"]
+        if state in ("EXECUTOR_ERROR", "SYSTEM_ERROR", "CANCELED"):
+            raise AssertionError(f"the demo run ended {state}")
+        await asyncio.sleep(0.2)
+    async with session.get(f"{WES}/runs/{run_id}/logs/task/hello_world.say_hello@1/stdout") as log:
+        assert (log.status, await log.read()) == (200, b"Hello demo!\n")
+    async with session.get(f"{WES}/runs/{run_id}/files") as response:
+        listed = [f["path"] for f in (await response.json())["runFiles"]]
+    assert listed, "the run's own files are listed"
+    assert all(path.startswith(str(emulator_data / "cromwell-executions")) for path in listed)

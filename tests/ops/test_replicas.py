@@ -36,7 +36,7 @@ async def test_paging_across_two_replicas_neither_repeats_nor_skips(
     settings = settings_from_tree(
         {
             "cromwell": {"url": cromwell.url},
-            "runs": {"page_token_secret": SHARED_SECRET},
+            "secret": SHARED_SECRET,
             "blob_storage_client": {"local": {"staging_path": str(tmp_path / "uploads")}},
         }
     )

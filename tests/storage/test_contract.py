@@ -9,7 +9,7 @@ import google_crc32c
 import pytest
 
 from cromwes.errors import InvalidRequest, NotFound
-from cromwes.storage.base import DeleteOutcome
+from cromwes.storage.base import DeleteOutcome, Storage
 from tests.storage.conftest import Backend
 
 FOLDER = "3f1c0e6a-0000-4000-8000-000000000001"
@@ -23,7 +23,11 @@ async def chunks_of(*parts: bytes) -> AsyncIterator[bytes]:
 
 
 async def read_all(backend: Backend, path: str, start: int, end: int) -> bytes:
-    return b"".join([chunk async for chunk in backend.storage.read(path, start, end)])
+    return await read_from(backend.storage, path, start, end)
+
+
+async def read_from(storage: Storage, path: str, start: int, end: int) -> bytes:
+    return b"".join([chunk async for chunk in storage.read(path, start, end)])
 
 
 async def stage(backend: Backend, name: str, data: bytes, *, pieces: int = 1) -> str:
@@ -211,3 +215,64 @@ async def test_owns_its_own_paths(backend: Backend) -> None:
     assert backend.storage.owns(location)
     assert backend.storage.owns(backend.missing)
     assert not backend.storage.owns(backend.foreign)
+
+
+# --- A run's view: `scoped` to its own folders (issue 18 item 1) --------------------------------
+
+RUN = "0190c8a0-0000-7000-8000-00000000000a"
+OTHER_RUN = "0190c8a0-0000-7000-8000-00000000000b"
+
+
+async def test_staged_folder_is_where_stage_puts_a_folders_files(backend: Backend) -> None:
+    location = await backend.storage.stage(RUN, "in/put.txt", chunks_of(b"x"))
+
+    folder = backend.storage.staged_folder(RUN)
+    assert location.startswith(folder + "/")
+    assert location.removeprefix(folder + "/") in ("in/put.txt", "in/put.txt".replace(" ", "%20"))
+    attempt = await backend.storage.stage(f"{RUN}/attempt-2", "put.txt", chunks_of(b"y"))
+    assert attempt.startswith(folder + "/attempt-2/")
+
+
+async def test_a_scoped_view_serves_only_below_its_roots(backend: Backend) -> None:
+    mine = await backend.storage.stage(RUN, "mine.txt", chunks_of(b"mine"))
+    theirs = await backend.storage.stage(OTHER_RUN, "theirs.txt", chunks_of(b"theirs"))
+    sibling = await backend.storage.stage(f"{RUN}-evil", "x.txt", chunks_of(b"x"))
+    view = backend.storage.scoped([backend.storage.staged_folder(RUN)])
+
+    assert view.owns(mine)
+    assert await read_from(view, mine, 0, 9) == b"mine"
+    assert (await view.stat(mine)).size == 4
+    assert await view.existing([mine, theirs, sibling, backend.missing]) == {mine}
+    for path in (theirs, sibling, backend.foreign):
+        assert not view.owns(path)
+        with pytest.raises(NotFound):
+            await view.stat(path)
+        with pytest.raises(NotFound):
+            await read_from(view, path, 0, 9)
+        assert await view.delete(path) is DeleteOutcome.NOT_FOUND
+    assert await read_all(backend, theirs, 0, 9) == b"theirs", "nothing outside was deleted"
+    assert await view.delete(mine) is DeleteOutcome.DELETED
+    assert await view.existing([mine]) == set()
+
+
+@pytest.mark.parametrize(
+    "escape", ["{root}/../{other}/theirs.txt", "{root}/./../{other}/theirs.txt"]
+)
+async def test_a_scoped_view_is_not_left_by_dot_segments(backend: Backend, escape: str) -> None:
+    await backend.storage.stage(OTHER_RUN, "theirs.txt", chunks_of(b"theirs"))
+    root = backend.storage.staged_folder(RUN)
+    view = backend.storage.scoped([root])
+    path = escape.format(root=root, other=OTHER_RUN)
+
+    assert not view.owns(path)
+    assert await view.existing([path]) == set()
+    with pytest.raises(NotFound):
+        await view.stat(path)
+
+
+async def test_existing_answers_only_for_files_that_are_there(backend: Backend) -> None:
+    location = await stage(backend, "here.txt", b"here")
+
+    assert await backend.storage.existing([location, backend.missing, backend.foreign]) == {
+        location
+    }

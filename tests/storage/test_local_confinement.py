@@ -194,6 +194,61 @@ async def test_staging_refuses_to_write_through_a_planted_symlink(
     assert (layout["outside"] / SECRET).read_text() == "top secret"
 
 
+async def test_a_runs_view_follows_links_between_its_own_folders_only(
+    storage: LocalStorage, layout: dict[str, Path]
+) -> None:
+    """Cromwell soft-links a run's staged input into its call directory: followed. A link a task
+    made to another run's file, though inside the allowed roots, leads out of the run: refused."""
+    own_input = layout["staging"] / "run-1" / "input.txt"
+    own_input.parent.mkdir()
+    own_input.write_text("staged input")
+    other = layout["executions"] / "wf" / "other-run" / "stdout"
+    other.parent.mkdir()
+    other.write_text("another run's log")
+    call = layout["executions"] / "wf" / "run-1" / "call-a"
+    call.mkdir(parents=True)
+    (call / "input.txt").symlink_to(own_input)
+    (call / "stolen").symlink_to(other)
+    (call / "up").symlink_to("../../other-run")
+    view = storage.scoped([str(call.parent), str(layout["staging"] / "run-1")])
+
+    assert await read_all(view, str(call / "input.txt")) == b"staged input"
+    assert await read_all(storage, str(call / "stolen")) == b"another run's log"
+    for path in (
+        call / "stolen",
+        call / "up" / "stdout",
+        call / ".." / ".." / "other-run" / "stdout",
+    ):
+        assert not await view.existing([str(path)])
+        with pytest.raises(NotFound):
+            await view.stat(str(path))
+        with pytest.raises(NotFound):
+            await read_all(view, str(path))
+
+
+async def test_a_runs_view_does_not_follow_its_root_if_it_is_a_symlink(
+    storage: LocalStorage, layout: dict[str, Path]
+) -> None:
+    other = layout["executions"] / "wf" / "other-run"
+    other.mkdir()
+    (other / "stdout").write_text("another run's log")
+    (layout["executions"] / "wf" / "run-1").symlink_to(other)
+    view = storage.scoped([str(layout["executions"] / "wf" / "run-1")])
+
+    with pytest.raises(NotFound):
+        await read_all(view, str(layout["executions"] / "wf" / "run-1" / "stdout"))
+
+
+async def test_a_runs_view_outside_the_allowed_roots_reads_nothing(
+    storage: LocalStorage, layout: dict[str, Path]
+) -> None:
+    view = storage.scoped([str(layout["outside"])])
+
+    assert not view.owns(str(layout["outside"] / SECRET))
+    with pytest.raises(NotFound):
+        await read_all(view, str(layout["outside"] / SECRET))
+
+
 # A child process runs the refused reads under strace; the trace shows every path the process
 # handed to the kernel, so "not touched" is observed rather than inferred.
 TRACED_SCRIPT = """

@@ -13,6 +13,7 @@ from cromwes.storage.names import staged_name
         pytest.param("staging", "run", "a.txt", "staging/run/a.txt", id="prefix"),
         pytest.param("/staging/", "run", "a.txt", "staging/run/a.txt", id="slashes-trimmed"),
         pytest.param("a//b", "run", "d/e.txt", "a/b/run/d/e.txt", id="nested"),
+        pytest.param("", "run/attempt", "a.txt", "run/attempt/a.txt", id="attempt-folder"),
     ],
 )
 def test_staged_name(prefix: str, folder: str, name: str, expected: str) -> None:
@@ -30,7 +31,8 @@ def test_staged_name(prefix: str, folder: str, name: str, expected: str) -> None
         pytest.param("run", "./a", id="dot"),
         pytest.param("run", "a\0b", id="nul"),
         pytest.param("..", "a", id="folder-dot-dot"),
-        pytest.param("a/b", "c", id="folder-nested"),
+        pytest.param("a//b", "c", id="folder-with-an-empty-segment"),
+        pytest.param("a/..", "c", id="folder-leaving-itself"),
         pytest.param("", "c", id="folder-empty"),
     ],
 )
