@@ -8,9 +8,9 @@ from cromwes.translate.listing import (
     page_plan,
     page_rows,
     run_summary,
+    submitted_before,
 )
 from cromwes.translate.pagination import decode_token, encode_token
-from cromwes.translate.times import rfc3339
 
 
 async def run_page(
@@ -37,8 +37,7 @@ async def run_page(
     if filters.submitted_before is not None:
         # The bound is exact when Cromwell's row order is submission order; this keeps the
         # promise on the page itself when it is not.
-        bound = rfc3339(filters.submitted_before.isoformat()) or ""
-        rows = [row for row in rows if (rfc3339(row.get("submission")) or "") < bound]
+        rows = submitted_before(rows, filters.submitted_before)
     return RunListResponse(
         runs=tuple(run_summary(row, hidden_labels) for row in rows),
         next_page_token=encode_token(following, scope=scope, key=key) if following else "",
