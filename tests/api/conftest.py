@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 
@@ -110,6 +111,15 @@ class Stack:
 MakeStack = Callable[..., Awaitable[Stack]]
 
 
+class GatewayServer(TestServer):
+    """The gateway served as `cromwes serve` serves it: aiohttp's TestServer cancels a handler
+    when its client hangs up, `web.run_app` does not, and what a hang-up does must be tested as
+    shipped."""
+
+    async def _make_runner(self, **kwargs: Any) -> web.AppRunner:
+        return web.AppRunner(self.app, **{**kwargs, "handler_cancellation": False})
+
+
 def merged(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
     tree = dict(base)
     for key, value in overlay.items():
@@ -146,7 +156,9 @@ async def make_stack(
             settings or {},
         )
         gateway_settings = settings_from_tree(tree)
-        wes_client = await aiohttp_client(create_app(gateway_settings))
+        wes_client: TestClient[Any, Any] = await aiohttp_client(
+            GatewayServer(create_app(gateway_settings))
+        )
         cromwell_client: TestClient[Any, Any] = await aiohttp_client(cromwell_server)
         return Stack(Wes(wes_client), cromwell_client, gateway_settings, data_dir)
 
