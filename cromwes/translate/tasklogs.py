@@ -73,8 +73,8 @@ def flat_tasks(metadata: Metadata) -> list[Task]:
     array order is not guaranteed (cromwell-api.md §2.4), and start times alone interleave the
     shards of a scatter, which start within the same few milliseconds.
     """
-    ordered = sorted(_walk(metadata, id_prefix="", name_prefix="", key_prefix=()))
-    return [task for _, task in ordered]
+    walked = _walk(metadata, id_prefix="", name_prefix="", key_prefix=())
+    return [task for _, task in sorted(walked, key=lambda keyed: keyed[0])]
 
 
 OrderKey = tuple[tuple[datetime, str, int, int], ...]
