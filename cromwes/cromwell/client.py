@@ -132,6 +132,13 @@ class CromwellClient:
         body = await self._json("GET", "/api/workflows/v1/query", operation="query", params=params)
         if not isinstance(body, dict) or not isinstance(body.get("results"), list):
             raise UpstreamError(f"Cromwell at {self.url} answered a query without results.")
+        if not isinstance(body.get("totalResultsCount"), int):
+            # Servers before Cromwell 30 answer without it (small-bodies-recorded.json); pages
+            # cannot be cut without it, and listing one page as if it were all would hide runs.
+            raise UpstreamError(
+                f"Cromwell at {self.url} answered a query without totalResultsCount; paging "
+                "runs needs Cromwell 30 or later."
+            )
         return cast(QueryResponse, body)
 
     async def _json(

@@ -8,6 +8,7 @@ from cromwes.translate.listing import (
     page_plan,
     page_rows,
     run_summary,
+    runs_only,
     submitted_before,
 )
 from cromwes.translate.pagination import decode_token, encode_token
@@ -34,6 +35,7 @@ async def run_page(
     answer = await client.query([*filters.query_params(), *plan.params()])
     rows = page_rows(plan, answer["results"])
     following = next_below(plan, total=int(answer["totalResultsCount"]), returned=len(rows))
+    rows = runs_only(rows)
     if filters.submitted_before is not None:
         # The bound is exact when Cromwell's row order is submission order; this keeps the
         # promise on the page itself when it is not.

@@ -127,6 +127,16 @@ def page_rows(plan: PagePlan, results: Sequence[QueryResult]) -> list[QueryResul
     return list(reversed(results[: max(keep, 0)]))
 
 
+def runs_only(rows: Sequence[QueryResult]) -> list[QueryResult]:
+    """The rows that are runs: a row with a parent is a sub-workflow.
+
+    The query asks Cromwell to leave sub-workflows out, but servers older than 30 have no
+    `includeSubworkflows` and list them anyway (small-bodies-recorded.json). Dropping them
+    after the page is cut makes that page shorter; it never repeats or skips a run.
+    """
+    return [row for row in rows if "parentWorkflowId" not in row]
+
+
 def next_below(plan: PagePlan, *, total: int, returned: int) -> int | None:
     """Where the next page ends, or None when this page reached the oldest run."""
     below = total - returned if plan.below is None else (plan.page - 1) * plan.page_size

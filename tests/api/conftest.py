@@ -19,6 +19,7 @@ from cromwes.config.loading import settings_from_tree
 from cromwes.config.settings import Settings
 from cromwes.emulator.app import create_emulator_app
 from cromwes.emulator.config import EmulatorConfig
+from tests.api.replay import ReplayingCromwell
 from tests.wes_spec import BASE, assert_matches_spec
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -226,3 +227,38 @@ def hello_form(
     return workflow_form(
         url, files, params=params or {"hello_world.name": "test"}, tags=all_tags, extra=extra
     )
+
+
+@dataclass
+class Replay:
+    wes: Wes
+    cromwell: ReplayingCromwell
+
+
+MakeReplay = Callable[..., Awaitable[Replay]]
+
+
+@pytest.fixture
+async def make_replay(
+    aiohttp_server: AiohttpServer, aiohttp_client: AiohttpClient, tmp_path: Path
+) -> MakeReplay:
+    """A replaying Cromwell and a gateway in front of it (default settings, except that running
+    runs are not cached, so a test sees each answer as Cromwell gives it)."""
+
+    async def make(cromwell: ReplayingCromwell | None = None, **settings: Any) -> Replay:
+        cromwell = cromwell or ReplayingCromwell()
+        server = await aiohttp_server(cromwell.app())
+        tree = merged(
+            {
+                "cromwell": {"url": str(server.make_url("")).rstrip("/")},
+                "cache": {"running_ttl": 0},
+                "blob_storage_client": {"local": {"staging_path": str(tmp_path / "uploads")}},
+                "observability": {"log_format": "text"},
+            },
+            settings,
+        )
+        app = create_app(settings_from_tree(tree))
+        gateway: TestClient[Any, Any] = await aiohttp_client(GatewayServer(app))
+        return Replay(Wes(gateway), cromwell)
+
+    return make

@@ -43,6 +43,8 @@ class ReplayingCromwell:
     workflows: dict[str, Workflow] = field(default_factory=dict)
     journal: list[tuple[str, str, list[tuple[str, str]]]] = field(default_factory=list)
     engine_status: tuple[int, Any] = (200, {})
+    query_answer: Any = None
+    """When set, every query is answered with this recorded body, whatever it asks."""
 
     def add(self, metadata: dict[str, Any], *, status: str | None = None) -> str:
         """Know this workflow (and every sub-workflow inside it); its /status is `status`, or
@@ -134,6 +136,8 @@ class ReplayingCromwell:
         return web.json_response(body, status=status)
 
     async def _query(self, request: web.Request) -> web.Response:
+        if self.query_answer is not None:
+            return web.json_response(self.query_answer)
         query = request.query
         unknown = sorted(set(query) - QUERY_KEYS)
         if unknown:

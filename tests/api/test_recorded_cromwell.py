@@ -2,20 +2,13 @@
 recorded metadata body is served as a run, every top-level run is listed exactly once."""
 
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from aiohttp.test_utils import TestClient
-from pytest_aiohttp import AiohttpClient, AiohttpServer
 
-from cromwes.app import create_app
-from cromwes.config.loading import settings_from_tree
-from tests.api.conftest import GatewayServer, Wes
+from tests.api.conftest import MakeReplay, Wes
 from tests.api.replay import ReplayingCromwell
 from tests.recordings import (
     SNAPSHOTS_OF_ONE_WORKFLOW,
@@ -27,39 +20,6 @@ from tests.recordings import (
 from tests.translate.test_states import EXPECTED
 
 ONE_FORM = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-
-
-@dataclass
-class Replay:
-    wes: Wes
-    cromwell: ReplayingCromwell
-
-
-MakeReplay = Callable[..., Awaitable[Replay]]
-
-
-@pytest.fixture
-async def make_replay(
-    aiohttp_server: AiohttpServer, aiohttp_client: AiohttpClient, tmp_path: Path
-) -> MakeReplay:
-    """A replaying Cromwell and a gateway in front of it (default settings, except that running
-    runs are not cached, so a test sees each answer as Cromwell gives it)."""
-
-    async def make(cromwell: ReplayingCromwell | None = None, **settings: Any) -> Replay:
-        cromwell = cromwell or ReplayingCromwell()
-        server = await aiohttp_server(cromwell.app())
-        tree = {
-            "cromwell": {"url": str(server.make_url("")).rstrip("/")},
-            "cache": {"running_ttl": 0},
-            "blob_storage_client": {"local": {"staging_path": str(tmp_path / "uploads")}},
-            "observability": {"log_format": "text"},
-            **settings,
-        }
-        app = create_app(settings_from_tree(tree))
-        gateway: TestClient[Any, Any] = await aiohttp_client(GatewayServer(app))
-        return Replay(Wes(gateway), cromwell)
-
-    return make
 
 
 def call_attempts(metadata: dict[str, Any]) -> int:
