@@ -3,9 +3,9 @@
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -61,25 +61,48 @@ class LruCache(Generic[K, V]):
 
 
 class SingleFlight(Generic[K, V]):
-    """Concurrent loads of the same key share one call (no stampede on a cold entry)."""
+    """Concurrent loads of the same key share one call (no stampede on a cold entry).
+
+    The load runs in a task of its own and every caller awaits it through `asyncio.shield`, so
+    a caller that goes away (its client hung up, its follow stopped) is cancelled alone: the
+    others still get the value. The load itself is cancelled when its last caller has gone,
+    which aborts the Cromwell call and frees its slot rather than finish work nobody waits
+    for; the next caller starts a fresh load.
+    """
 
     def __init__(self) -> None:
-        self._inflight: dict[K, asyncio.Future[V]] = {}
+        self._inflight: dict[K, _Flight[V]] = {}
 
-    async def run(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
-        if (pending := self._inflight.get(key)) is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
+    async def run(self, key: K, load: Callable[[], Coroutine[Any, Any, V]]) -> V:
+        flight = self._inflight.get(key)
+        if flight is None:
+            flight = _Flight(asyncio.ensure_future(load()))
+            self._inflight[key] = flight
+            flight.task.add_done_callback(lambda _: self._landed(key, flight))
+        flight.waiters += 1
         try:
-            value = await load()
-        except BaseException as exc:
-            future.set_exception(exc)
-            # Mark retrieved so an unshared failure does not log "exception never retrieved".
-            future.exception()
-            raise
-        else:
-            future.set_result(value)
-            return value
+            return await asyncio.shield(flight.task)
         finally:
+            flight.waiters -= 1
+            if flight.waiters == 0 and not flight.task.done():
+                # Only cancelled callers leave before the load is done: nobody waits any more.
+                self._landed(key, flight)
+                flight.task.cancel()
+
+    def _landed(self, key: K, flight: "_Flight[V]") -> None:
+        if self._inflight.get(key) is flight:
             del self._inflight[key]
+        if flight.task.done() and not flight.task.cancelled():
+            # Mark the outcome retrieved: a failure nobody awaited any more must not be
+            # reported as "exception was never retrieved".
+            flight.task.exception()
+
+
+class _Flight(Generic[V]):
+    """One load in progress and how many callers await it."""
+
+    __slots__ = ("task", "waiters")
+
+    def __init__(self, task: "asyncio.Future[V]") -> None:
+        self.task = task
+        self.waiters = 0

@@ -1,10 +1,12 @@
 """Send a stored file or a byte string with HTTP range support and constant memory."""
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from email.utils import format_datetime
+from typing import TypeVar
 
 from aiohttp import web
 
@@ -13,6 +15,7 @@ from cromwes.errors import NotFound
 from cromwes.storage.base import Storage
 
 OCTETS = "application/octet-stream"
+T = TypeVar("T")
 
 
 async def send_file(
@@ -71,7 +74,9 @@ async def follow_file(
     """Stream `path` from the start and then every byte appended to it, until `finished()`.
 
     Chunked, so the client reads bytes as the task writes them; the last read happens after
-    `finished()` turned true, so nothing written before the end is lost.
+    `finished()` turned true, so nothing written before the end is lost. A client that hangs
+    up ends the polling within `poll_interval`, even while a check is still waiting on Cromwell
+    (aiohttp does not cancel a handler when its client goes, so this loop must notice).
     """
     response = web.StreamResponse()
     response.content_type = "text/plain"
@@ -81,19 +86,47 @@ async def follow_file(
     await response.prepare(request)
     deadline = time.monotonic() + max_duration
     offset = 0
-    while True:
-        done = await finished() or time.monotonic() > deadline
-        size = await _size(storage, path)
-        if size > offset:
-            async with aclosing(storage.read(path, offset, size - 1)) as chunks:
-                async for chunk in chunks:
-                    await response.write(chunk)
-                    offset += len(chunk)
-        if done:
-            break
-        await asyncio.sleep(poll_interval)
+    try:
+        while True:
+            done = await _unless_gone(request, finished(), poll_interval)
+            done = done or time.monotonic() > deadline
+            size = await _unless_gone(request, _size(storage, path), poll_interval)
+            if size > offset:
+                async with aclosing(storage.read(path, offset, size - 1)) as chunks:
+                    async for chunk in chunks:
+                        await response.write(chunk)
+                        offset += len(chunk)
+            if done:
+                break
+            await _unless_gone(request, asyncio.sleep(poll_interval), poll_interval)
+    except (_ClientGone, ConnectionResetError):
+        # Nobody reads any more: stop polling; there is no one to send the end of the stream.
+        return response
     await response.write_eof()
     return response
+
+
+class _ClientGone(Exception):
+    """The client of a streaming response hung up."""
+
+
+async def _unless_gone(request: web.Request, step: Awaitable[T], poll_interval: float) -> T:
+    """`step`'s result; _ClientGone (with `step` cancelled) once the client has hung up."""
+    task = asyncio.ensure_future(step)
+    while True:
+        finished, _ = await asyncio.wait({task}, timeout=poll_interval)
+        if finished:
+            return task.result()
+        if _client_gone(request):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            raise _ClientGone
+
+
+def _client_gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
 
 
 async def _size(storage: Storage, path: str) -> int:

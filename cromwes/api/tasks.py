@@ -22,7 +22,10 @@ ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (401, 403, 404, 50
     tags=["Workflow Runs"],
     summary="List the tasks of a workflow run.",
     responses=ERRORS,
-    description="Pages in the order of RunLog.task_logs (by start time, then task id).",
+    description=(
+        "Pages in the order of RunLog.task_logs: calls by their first start, then name; "
+        "shards numerically; then attempts."
+    ),
 )
 @querystring_schema(schemas.PageQuery)
 @response_schema(schemas.TaskListResponseSchema, 200)

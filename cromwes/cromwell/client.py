@@ -27,6 +27,7 @@ CallObserver = Callable[[str, str, float], None]
 """Told (operation, outcome, seconds) after every Cromwell call, for metrics."""
 Params = Sequence[tuple[str, str]]
 QUEUE_RETRY_AFTER = 1
+MAX_REASON = 200
 
 
 class CromwellClient:
@@ -72,7 +73,7 @@ class CromwellClient:
             operation="submit",
             data=lambda: _submission_form(submission),
         )
-        return cast(WorkflowIdAndStatus, body)
+        return self._id_and_status(body, "submit")
 
     async def status(self, workflow_id: str) -> WorkflowIdAndStatus:
         body = await self._json(
@@ -81,7 +82,7 @@ class CromwellClient:
             operation="status",
             workflow_id=workflow_id,
         )
-        return cast(WorkflowIdAndStatus, body)
+        return self._id_and_status(body, "status")
 
     async def metadata(
         self,
@@ -103,7 +104,10 @@ class CromwellClient:
             params=params,
             client_timeout=self._metadata_timeout,
         )
-        return cast(Metadata, self._decode(raw, "metadata")), len(raw)
+        metadata = self._decode(raw, "metadata")
+        if not isinstance(metadata, dict):
+            raise UpstreamError(f"Cromwell at {self.url} answered metadata with no JSON object.")
+        return cast(Metadata, metadata), len(raw)
 
     async def labels(self, workflow_id: str) -> dict[str, str]:
         body = await self._json(
@@ -122,12 +126,19 @@ class CromwellClient:
             operation="abort",
             workflow_id=workflow_id,
         )
-        return cast(WorkflowIdAndStatus, body)
+        return self._id_and_status(body, "abort")
 
     async def query(self, params: Params) -> QueryResponse:
         body = await self._json("GET", "/api/workflows/v1/query", operation="query", params=params)
         if not isinstance(body, dict) or not isinstance(body.get("results"), list):
             raise UpstreamError(f"Cromwell at {self.url} answered a query without results.")
+        if not isinstance(body.get("totalResultsCount"), int):
+            # Servers before Cromwell 30 answer without it (small-bodies-recorded.json); pages
+            # cannot be cut without it, and listing one page as if it were all would hide runs.
+            raise UpstreamError(
+                f"Cromwell at {self.url} answered a query without totalResultsCount; paging "
+                "runs needs Cromwell 30 or later."
+            )
         return cast(QueryResponse, body)
 
     async def _json(
@@ -144,6 +155,19 @@ class CromwellClient:
             method, path, operation=operation, workflow_id=workflow_id, params=params, data=data
         )
         return self._decode(raw, operation)
+
+    def _id_and_status(self, body: Any, operation: str) -> WorkflowIdAndStatus:
+        """Cromwell's `{id, status}` answer; anything else (a batch's list, an error object) is
+        no answer a WES client can be given."""
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("id"), str)
+            or not isinstance(body.get("status"), str)
+        ):
+            raise UpstreamError(
+                f"Cromwell at {self.url} answered {operation} without a workflow id and status."
+            )
+        return cast(WorkflowIdAndStatus, body)
 
     def _decode(self, raw: bytes, operation: str) -> Any:
         try:
@@ -202,23 +226,37 @@ class CromwellClient:
         *,
         operation: str,
     ) -> tuple[int, bytes]:
-        """Send once; a GET that could not connect is sent once more (it is idempotent)."""
+        """Send once; a GET that could not connect, or whose answer was cut short, is sent once
+        more (it is idempotent). Every aiohttp failure becomes an UpstreamError (502)."""
         tries = 2 if method == "GET" else 1
         for attempt in range(1, tries + 1):
             try:
                 return await self._send(
                     method, path, params, data() if data else None, client_timeout
                 )
-            except TimeoutError:
-                raise
-            except aiohttp.ClientConnectionError as exc:
+            except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
                 if attempt == tries:
-                    reason = str(exc) or type(exc).__name__
-                    raise UpstreamError(
-                        f"Cannot reach Cromwell at {self.url} for {operation}: {reason}"
-                    ) from exc
+                    raise UpstreamError(self._failure(operation, exc)) from exc
                 logger.info("retrying %s after %s", operation, type(exc).__name__)
+            except aiohttp.ClientError as exc:
+                raise UpstreamError(self._failure(operation, exc)) from exc
         raise AssertionError("unreachable")
+
+    def _failure(self, operation: str, exc: aiohttp.ClientError) -> str:
+        """What went wrong, naming the Cromwell URL; aiohttp's text is cut (it may quote a
+        whole oversized header)."""
+        if isinstance(exc, aiohttp.ClientResponseError):
+            reason = exc.message
+        else:
+            reason = str(exc) or type(exc).__name__
+        reason = " ".join(reason.split())
+        if len(reason) > MAX_REASON:
+            reason = reason[:MAX_REASON] + "…"
+        if isinstance(exc, aiohttp.ClientConnectionError):
+            return f"Cannot reach Cromwell at {self.url} for {operation}: {reason}"
+        if isinstance(exc, aiohttp.ClientPayloadError):
+            return f"Cromwell at {self.url} cut its answer to {operation} short: {reason}"
+        return f"Cromwell at {self.url} sent a malformed answer to {operation}: {reason}"
 
     async def _send(
         self,

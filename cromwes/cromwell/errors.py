@@ -1,7 +1,9 @@
 """What a Cromwell error answer means for a WES client (a pure function, table-tested).
 
 Cromwell answers errors as `{"status": "fail"|"error", "message": ...}`, except its request
-timeout, a plain-text 503 (../shared/cromwell/errors.json).
+timeout, a plain-text 503 (../shared/cromwell/errors.json), and a route it does not have, which
+its HTTP framework answers with a plain-text 404 (small-bodies-recorded.json). A JSON error is
+read whatever its content type: Cromwell 34 sent them as text/plain.
 """
 
 import json
@@ -21,16 +23,21 @@ WORKFLOW_OPERATIONS = frozenset(
 )
 
 
-def cromwell_message(body: str) -> str:
-    """The `message` of a Cromwell error body, or its text when it is not JSON."""
+def _error_document(body: str) -> dict[str, str] | None:
+    """Cromwell's own `{status, message}` error, or None for any other body."""
     try:
         document = json.loads(body)
     except ValueError:
-        document = None
+        return None
     if isinstance(document, dict) and isinstance(document.get("message"), str):
-        text = document["message"]
-    else:
-        text = body.strip()
+        return document
+    return None
+
+
+def cromwell_message(body: str) -> str:
+    """The `message` of a Cromwell error body, or its text when it is not JSON."""
+    document = _error_document(body)
+    text = document["message"] if document is not None else body.strip()
     text = " ".join(text.split())
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "…"
 
@@ -45,9 +52,16 @@ def cromwell_error(
 ) -> WesError:
     """The WES error for Cromwell's answer `status`/`body` to `operation`."""
     message = cromwell_message(body)
-    if workflow_id is not None and operation in WORKFLOW_OPERATIONS and status in (400, 404):
+    if (
+        workflow_id is not None
+        and operation in WORKFLOW_OPERATIONS
+        and status in (400, 404)
+        and _error_document(body) is not None
+    ):
         # 400 is Cromwell's "Invalid workflow ID", 404 its "Unrecognized workflow ID": to a WES
         # client both mean there is no such run (the spec declares no 400 for these operations).
+        # A 404 that is not Cromwell's JSON comes from a route Cromwell lacks (a wrong
+        # cromwell.url, a proxy): claiming the run does not exist would be a lie, so it is a 502.
         return RunNotFound(workflow_id)
     if operation == "submit" and 400 <= status < 500:
         return InvalidRequest(f"Cromwell refused the workflow: {message}")

@@ -75,6 +75,9 @@ class Metadata(TypedDict, total=False):
     actualWorkflowLanguageVersion: str
     parentWorkflowId: str
     rootWorkflowId: str
+    metadataArchiveStatus: str
+    """`ArchivedAndDeleted`: the rest of the metadata is gone, `message` says so."""
+    message: str
 
 
 class QueryResult(TypedDict, total=False):

@@ -97,6 +97,12 @@ class RunDetails:
             if minted_within(run_id, seconds=self._grace, now=time.time()):
                 return RunDetail(metadata={"id": run_id, "status": "Submitted"}, tasks=())
             raise
+        if "status" not in metadata:
+            # Cromwell answers metadata it has archived and deleted with only a message
+            # (errors.json `metadata_archived_and_deleted`); its summary still has the status,
+            # so the run log and /status agree and a finished run is cached as finished.
+            status = (await self._client.status(run_id))["status"]
+            metadata = cast(Metadata, {**metadata, "status": status})
         tasks = tuple(flat_tasks(metadata))
         workflow_level = cast(Metadata, {k: v for k, v in metadata.items() if k != "calls"})
         detail = RunDetail(metadata=workflow_level, tasks=tasks)

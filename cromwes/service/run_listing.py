@@ -8,9 +8,10 @@ from cromwes.translate.listing import (
     page_plan,
     page_rows,
     run_summary,
+    runs_only,
+    submitted_before,
 )
 from cromwes.translate.pagination import decode_token, encode_token
-from cromwes.translate.times import rfc3339
 
 
 async def run_page(
@@ -34,11 +35,11 @@ async def run_page(
     answer = await client.query([*filters.query_params(), *plan.params()])
     rows = page_rows(plan, answer["results"])
     following = next_below(plan, total=int(answer["totalResultsCount"]), returned=len(rows))
+    rows = runs_only(rows)
     if filters.submitted_before is not None:
         # The bound is exact when Cromwell's row order is submission order; this keeps the
         # promise on the page itself when it is not.
-        bound = rfc3339(filters.submitted_before.isoformat()) or ""
-        rows = [row for row in rows if (rfc3339(row.get("submission")) or "") < bound]
+        rows = submitted_before(rows, filters.submitted_before)
     return RunListResponse(
         runs=tuple(run_summary(row, hidden_labels) for row in rows),
         next_page_token=encode_token(following, scope=scope, key=key) if following else "",

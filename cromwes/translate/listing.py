@@ -19,7 +19,7 @@ a `state` filter follows runs as they change state, and is documented as best ef
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from cromwes.cromwell.types import QueryResult
@@ -27,7 +27,7 @@ from cromwes.models import RunSummary, State
 from cromwes.translate.labels import Owner
 from cromwes.translate.request import visible_tags
 from cromwes.translate.states import cromwell_statuses, wes_state
-from cromwes.translate.times import cromwell_time, rfc3339
+from cromwes.translate.times import cromwell_time, instant, rfc3339
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +127,33 @@ def page_rows(plan: PagePlan, results: Sequence[QueryResult]) -> list[QueryResul
     return list(reversed(results[: max(keep, 0)]))
 
 
+def runs_only(rows: Sequence[QueryResult]) -> list[QueryResult]:
+    """The rows that are runs: a row with a parent is a sub-workflow.
+
+    The query asks Cromwell to leave sub-workflows out, but servers older than 30 have no
+    `includeSubworkflows` and list them anyway (small-bodies-recorded.json). Dropping them
+    after the page is cut makes that page shorter; it never repeats or skips a run.
+    """
+    return [row for row in rows if "parentWorkflowId" not in row]
+
+
 def next_below(plan: PagePlan, *, total: int, returned: int) -> int | None:
     """Where the next page ends, or None when this page reached the oldest run."""
     below = total - returned if plan.below is None else (plan.page - 1) * plan.page_size
     return below if below > 0 else None
+
+
+def submitted_before(rows: Sequence[QueryResult], bound: datetime) -> list[QueryResult]:
+    """The rows submitted before `bound`, compared as instants (a row without a submission time,
+    as old Cromwell servers answer, is kept: the count query already placed it)."""
+    if bound.tzinfo is None:
+        bound = bound.replace(tzinfo=UTC)
+    kept = []
+    for row in rows:
+        submitted = instant(row.get("submission"))
+        if submitted is None or submitted < bound:
+            kept.append(row)
+    return kept
 
 
 def run_summary(result: QueryResult, hidden_labels: frozenset[str]) -> RunSummary:

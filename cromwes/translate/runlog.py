@@ -40,6 +40,21 @@ def failures_document(metadata: Metadata) -> bytes:
     return orjson.dumps(failures) if failures else b""
 
 
+ARCHIVED_AND_DELETED = "ArchivedAndDeleted"
+
+
+def archive_notice(metadata: Metadata) -> tuple[str, ...]:
+    """Cromwell's word that it archived and deleted the run's details (tasks, outputs, request),
+    for `run_log.system_logs`: without it the empty run log would look like a run that did
+    nothing."""
+    if metadata.get("metadataArchiveStatus") != ARCHIVED_AND_DELETED:
+        return ()
+    return (
+        metadata.get("message")
+        or "Cromwell has archived this run's metadata and deleted it from its database.",
+    )
+
+
 _EXIT_CODES = {State.COMPLETE: 0, State.EXECUTOR_ERROR: 1}
 """Cromwell reports no workflow exit code; clients such as toil-wes-cwl-runner exit with
 `run_log.exit_code` (defaulting to 1), so finished runs get the conventional 0 or 1."""
@@ -64,7 +79,7 @@ def run_log(
     task_logs: tuple[TaskLog, ...] | None = None
     if len(tasks) <= inline_limit:
         task_logs = tuple(task_log(task, urls.task_logs) for task in tasks)
-    failures = tuple(failure_messages(metadata.get("failures") or []))
+    failures = (*archive_notice(metadata), *failure_messages(metadata.get("failures") or []))
     return RunLog(
         run_id=metadata.get("id", ""),
         request=run_request(

@@ -15,20 +15,21 @@ Separators `:`, `@` and `~` never occur in WDL identifiers and are legal in a UR
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 from cromwes.cromwell.types import Call, Failure, Metadata
 from cromwes.models import TaskLog
-from cromwes.translate.times import rfc3339
+from cromwes.translate.times import instant, rfc3339
 
 TERMINAL_CALL_STATUSES = frozenset(
     {"Done", "Failed", "Aborted", "Bypassed", "Unstartable", "RetryableFailure"}
 )
 """An attempt in one of these will write no more (RetryableFailure: a later attempt takes over;
 cromwell-api.md §2.3)."""
-NOT_STARTED = "~"
-"""Sorts after every timestamp: tasks that have not started yet come last."""
+_NOT_STARTED = datetime.max.replace(tzinfo=UTC)
+"""Sorts after every start: calls that have not started yet come last."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,20 +64,31 @@ class Task:
 
 
 def flat_tasks(metadata: Metadata) -> list[Task]:
-    """Every task of the run, in a stable order: by start time, then by id.
+    """Every task of the run, in call order (README "Run log").
 
-    Ordering by start keeps paging stable while a run grows, because tasks that start later are
-    appended (Cromwell's own array order is not guaranteed, cromwell-api.md §2.4).
+    Calls come in the order they first started (the earliest start of any of their shards and
+    attempts; calls not started yet last), then by name; within a call, by shard index
+    (numerically, so shard 10 follows shard 9), then attempt. A sub-workflow's tasks take its
+    call's place, ordered the same way inside. Starts are compared as instants. Cromwell's own
+    array order is not guaranteed (cromwell-api.md §2.4), and start times alone interleave the
+    shards of a scatter, which start within the same few milliseconds.
     """
-    tasks = list(_walk(metadata, id_prefix="", name_prefix=""))
-    tasks.sort(key=lambda task: (task.start_time or NOT_STARTED, task.id))
-    return tasks
+    walked = _walk(metadata, id_prefix="", name_prefix="", key_prefix=())
+    return [task for _, task in sorted(walked, key=lambda keyed: keyed[0])]
 
 
-def _walk(metadata: Metadata, *, id_prefix: str, name_prefix: str) -> Iterator[Task]:
+OrderKey = tuple[tuple[datetime, str, int, int], ...]
+
+
+def _walk(
+    metadata: Metadata, *, id_prefix: str, name_prefix: str, key_prefix: OrderKey
+) -> Iterator[tuple[OrderKey, Task]]:
     for fqn, elements in (metadata.get("calls") or {}).items():
+        first_start = min((_start(call) for call in elements), default=_NOT_STARTED)
         for call in elements:
             shard = call.get("shardIndex", -1)
+            attempt = call.get("attempt", 1)
+            key = (*key_prefix, (first_start, fqn, shard, attempt))
             step_id = fqn if shard < 0 else f"{fqn}:{shard}"
             step_name = fqn if shard < 0 else f"{fqn}[{shard}]"
             sub = call.get("subWorkflowMetadata")
@@ -85,23 +97,31 @@ def _walk(metadata: Metadata, *, id_prefix: str, name_prefix: str) -> Iterator[T
                     sub,
                     id_prefix=f"{id_prefix}{step_id}~",
                     name_prefix=f"{name_prefix}{step_name} / ",
+                    key_prefix=key,
                 )
             elif "subWorkflowId" not in call:
-                yield Task(
-                    id=f"{id_prefix}{step_id}@{call.get('attempt', 1)}",
-                    name=f"{name_prefix}{step_name}",
-                    call="" if id_prefix else fqn,
-                    shard=shard,
-                    attempt=call.get("attempt", 1),
-                    status=call.get("executionStatus", "Unknown"),
-                    start_time=rfc3339(call.get("start")),
-                    end_time=rfc3339(call.get("end")),
-                    command=call.get("commandLine"),
-                    exit_code=call.get("returnCode"),
-                    stdout=call.get("stdout") or None,
-                    stderr=call.get("stderr") or None,
-                    system_logs=tuple(_system_logs(call)),
+                yield (
+                    key,
+                    Task(
+                        id=f"{id_prefix}{step_id}@{attempt}",
+                        name=f"{name_prefix}{step_name}",
+                        call="" if id_prefix else fqn,
+                        shard=shard,
+                        attempt=attempt,
+                        status=call.get("executionStatus", "Unknown"),
+                        start_time=rfc3339(call.get("start")),
+                        end_time=rfc3339(call.get("end")),
+                        command=call.get("commandLine"),
+                        exit_code=call.get("returnCode"),
+                        stdout=call.get("stdout") or None,
+                        stderr=call.get("stderr") or None,
+                        system_logs=tuple(_system_logs(call)),
+                    ),
                 )
+
+
+def _start(call: Call) -> datetime:
+    return instant(call.get("start")) or _NOT_STARTED
 
 
 def task_log(task: Task, logs_url: str) -> TaskLog:

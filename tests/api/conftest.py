@@ -10,13 +10,15 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 from cromwes.app import create_app
 from cromwes.config.loading import settings_from_tree
 from cromwes.config.settings import Settings
 from cromwes.emulator.config import EmulatorConfig
+from tests.api.replay import ReplayingCromwell
 from tests.emulated import emulated_cromwell
 from tests.wes_spec import BASE, assert_matches_spec
 
@@ -119,6 +121,15 @@ class Stack:
 MakeStack = Callable[..., Awaitable[Stack]]
 
 
+class GatewayServer(TestServer):
+    """The gateway served as `cromwes serve` serves it: aiohttp's TestServer cancels a handler
+    when its client hangs up, `web.run_app` does not, and what a hang-up does must be tested as
+    shipped."""
+
+    async def _make_runner(self, **kwargs: Any) -> web.AppRunner:
+        return web.AppRunner(self.app, **{**kwargs, "handler_cancellation": False})
+
+
 def merged(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
     tree = dict(base)
     for key, value in overlay.items():
@@ -156,7 +167,9 @@ async def make_stack(
             settings or {},
         )
         gateway_settings = settings_from_tree(tree)
-        wes_client = await aiohttp_client(create_app(gateway_settings))
+        wes_client: TestClient[Any, Any] = await aiohttp_client(
+            GatewayServer(create_app(gateway_settings))
+        )
         cromwell_client: TestClient[Any, Any] = await aiohttp_client(
             cromwell.api, middlewares=(cromwell.routing(),)
         )
@@ -226,3 +239,38 @@ def hello_form(
     return workflow_form(
         url, files, params=params or {"hello_world.name": "test"}, tags=all_tags, extra=extra
     )
+
+
+@dataclass
+class Replay:
+    wes: Wes
+    cromwell: ReplayingCromwell
+
+
+MakeReplay = Callable[..., Awaitable[Replay]]
+
+
+@pytest.fixture
+async def make_replay(
+    aiohttp_server: AiohttpServer, aiohttp_client: AiohttpClient, tmp_path: Path
+) -> MakeReplay:
+    """A replaying Cromwell and a gateway in front of it (default settings, except that running
+    runs are not cached, so a test sees each answer as Cromwell gives it)."""
+
+    async def make(cromwell: ReplayingCromwell | None = None, **settings: Any) -> Replay:
+        cromwell = cromwell or ReplayingCromwell()
+        server = await aiohttp_server(cromwell.app())
+        tree = merged(
+            {
+                "cromwell": {"url": str(server.make_url("")).rstrip("/")},
+                "cache": {"running_ttl": 0},
+                "blob_storage_client": {"local": {"staging_path": str(tmp_path / "uploads")}},
+                "observability": {"log_format": "text"},
+            },
+            settings,
+        )
+        app = create_app(settings_from_tree(tree))
+        gateway: TestClient[Any, Any] = await aiohttp_client(GatewayServer(app))
+        return Replay(Wes(gateway), cromwell)
+
+    return make

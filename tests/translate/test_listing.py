@@ -14,6 +14,7 @@ from cromwes.translate.listing import (
     page_plan,
     page_rows,
     run_summary,
+    submitted_before,
 )
 from cromwes.translate.pagination import decode_token, encode_token
 
@@ -79,6 +80,35 @@ def test_filters_become_cromwell_query_parameters() -> None:
         ("name", "hello"),
         ("submission", "2026-01-02T03:04:05.000Z"),
     ]
+
+
+def test_submitted_before_compares_instants() -> None:
+    """`submitted_before=2024-08-09T23:01:51Z` against a run submitted at 51.187Z: as text
+    "...51.187Z" < "...51Z", as instants it is later and must go (issue 14 item 3)."""
+    rows: list[QueryResult] = [
+        {"id": "later-by-187ms", "submission": "2024-08-09T23:01:51.187Z"},
+        {"id": "same-instant", "submission": "2024-08-09T23:01:51.000Z"},
+        {"id": "earlier-with-offset", "submission": "2024-08-09T18:01:50.999-05:00"},
+        {"id": "later-with-offset", "submission": "2024-08-09T18:01:51.001-05:00"},
+        {"id": "old-row-without-submission"},
+    ]
+    bound = datetime(2024, 8, 9, 23, 1, 51, tzinfo=UTC)
+    kept = [row.get("id") for row in submitted_before(rows, bound)]
+    assert kept == ["earlier-with-offset", "old-row-without-submission"]
+
+
+def test_old_query_rows_with_offsets_summarise_in_utc(recorded: Callable[[str], Any]) -> None:
+    """Cromwell 30 wrote local offsets and no submission time (small-bodies-recorded.json)."""
+    catalogue = recorded("more/small-bodies-recorded.json")
+    [row] = catalogue["query_additionalKeys_parentWorkflowId_v30dev"]["body"]["results"]
+    summary = run_summary(row, frozenset())
+    assert summary.state is State.EXECUTOR_ERROR
+    assert summary.start_time == "2017-12-02T00:00:16.738Z"
+    assert summary.end_time == "2017-12-02T00:00:23.778Z"
+    [labelled] = catalogue["query_additionalKeys_labels_v30dev"]["body"]["results"]
+    summary = run_summary(labelled, frozenset())
+    assert summary.tags == {"project": "test", "version": "2"}, "Cromwell's own label hidden"
+    assert summary.start_time == "2017-12-02T00:00:14.210Z"
 
 
 def test_states_no_cromwell_status_maps_to_match_nothing() -> None:

@@ -5,6 +5,7 @@ import pytest
 
 from cromwes.models import State
 from cromwes.translate.states import cromwell_statuses, wes_state
+from cromwes.translate.tasklogs import TERMINAL_CALL_STATUSES
 
 EXPECTED = {
     "On Hold": State.PAUSED,
@@ -43,3 +44,35 @@ def test_query_statuses_of_a_state_round_trip() -> None:
     for status, state in EXPECTED.items():
         assert status in cromwell_statuses(state)
     assert cromwell_statuses(State.SYSTEM_ERROR) == ()
+
+
+def test_we_differ_from_the_other_bridges_only_where_the_readme_says(
+    recorded: Callable[[str], Any],
+) -> None:
+    mapping = recorded("status-mapping.json")
+    dnastack = mapping["dnastack_cromwell_wes_service"]
+    assert {s for s, state in EXPECTED.items() if dnastack[s] != state.value} == {
+        "On Hold",
+        "Submitted",
+    }
+    legacy = mapping["wes2cromwell_legacy_until_v79"]
+    assert {s for s, state in EXPECTED.items() if legacy[s] != state.value} == {"Aborting"}
+
+
+def test_states_no_bridge_produces_are_not_produced(recorded: Callable[[str], Any]) -> None:
+    never = recorded("status-mapping.json")["wes_states_never_produced_by_any_of_them"]
+    assert [entry.split()[0] for entry in never] == ["INITIALIZING", "SYSTEM_ERROR", "PREEMPTED"]
+    produced = {state.value for state in EXPECTED.values()}
+    assert not produced & {"INITIALIZING", "SYSTEM_ERROR", "PREEMPTED"}
+
+
+def test_finished_call_statuses_are_cromwells_terminal_ones(
+    recorded: Callable[[str], Any],
+) -> None:
+    """A follow ends on these; RetryableFailure too, because a new attempt takes over."""
+    mapping = recorded("status-mapping.json")
+    assert set(mapping["cromwell_call_execution_statuses"]) >= TERMINAL_CALL_STATUSES
+    assert {
+        *mapping["cromwell_call_terminal_statuses"],
+        "RetryableFailure",
+    } == TERMINAL_CALL_STATUSES

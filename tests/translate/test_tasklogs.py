@@ -24,7 +24,7 @@ LOGS = "https://wes.example/ga4gh/wes/v1/runs/r/logs/task"
         pytest.param(
             "metadata-scatter-papiv2.json",
             4,
-            ["wf_hello.hello:0@1", "wf_hello.goodbye:1@1", "wf_hello.goodbye:0@1"],
+            ["wf_hello.hello:0@1", "wf_hello.hello:1@1", "wf_hello.goodbye:0@1"],
             id="papiv2-scatter",
         ),
         pytest.param(
@@ -62,10 +62,42 @@ def test_nested_subworkflow_tasks_carry_their_path(recorded: Callable[[str], Any
     assert named.call == ""
 
 
-def test_tasks_are_ordered_by_start_time(recorded: Callable[[str], Any]) -> None:
-    starts = [t.start_time for t in flat_tasks(recorded("metadata-failed-with-shards.json"))]
-    assert starts == sorted(starts, key=lambda s: s or "~")
-    assert all(s is not None and s.endswith("Z") for s in starts)
+def test_shards_come_in_call_then_shard_order(recorded: Callable[[str], Any]) -> None:
+    """The 50-shard scatter started its shards in the order 34, 35, 37, 49, 4, 5, ... within a
+    few milliseconds; they are listed 0, 1, 2, ... 49 (issue 13 item 10)."""
+    ids = [t.id for t in flat_tasks(recorded("metadata-failed-with-shards.json"))]
+    scatter = "FailingInSeveralWays.ScatterJobThatWillFailSometimes"
+    assert ids[0] == "FailingInSeveralWays.WriteGreeting@1", "the call that started first"
+    assert ids[1:51] == [f"{scatter}:{shard}@1" for shard in range(50)]
+    assert ids[51:] == ["FailingInSeveralWays.ReadItBackToMe@1"]
+
+
+def test_attempts_follow_their_shard(recorded: Callable[[str], Any]) -> None:
+    """Recorded to the second: do_gather and do_scatter both started at 13:47:56, so the call
+    names break the tie; the retry of shard 0 sits between shard 0 and shard 1."""
+    ids = [t.id for t in flat_tasks(recorded("metadata-scatter-preempted-retry.json"))]
+    assert ids == [
+        "sc_test.do_prepare@1",
+        "sc_test.do_gather@1",
+        "sc_test.do_scatter:0@1",
+        "sc_test.do_scatter:0@2",
+        "sc_test.do_scatter:1@1",
+    ]
+
+
+def test_call_order_compares_starts_as_instants() -> None:
+    """`b` started at 12:00:00 UTC written with an offset; `a` a second later in UTC: `b` first,
+    although its text sorts after `a`'s."""
+    metadata: Any = {
+        "calls": {
+            "wf.a": [{"shardIndex": -1, "attempt": 1, "start": "2024-01-01T12:00:01.000Z"}],
+            "wf.b": [{"shardIndex": -1, "attempt": 1, "start": "2024-01-01T07:00:00.000-05:00"}],
+            "wf.c": [{"shardIndex": -1, "attempt": 1}],
+        }
+    }
+    tasks = flat_tasks(metadata)
+    assert [t.id for t in tasks] == ["wf.b@1", "wf.a@1", "wf.c@1"]
+    assert tasks[0].start_time == "2024-01-01T12:00:00.000Z"
 
 
 def test_task_log_of_a_failed_task(recorded: Callable[[str], Any]) -> None:
