@@ -41,8 +41,6 @@ from cromwes.service.run_details import RunDetails
 from cromwes.service.service_state import ServiceState
 from cromwes.storage.select import open_storage
 
-JSON_BODY_LIMIT = 64 * 1024 * 1024
-"""JSON and urlencoded bodies are read whole (multipart is streamed), so they get a fixed cap."""
 SERVICE_INFO_CACHE_BYTES = 256 * 1024
 
 
@@ -55,7 +53,9 @@ def create_app(settings: Settings) -> web.Application:
             auth_middleware,
             validation_middleware,
         ],
-        client_max_size=min(JSON_BODY_LIMIT, settings.uploads.max_request_size),
+        # JSON and urlencoded bodies are read whole (multipart is streamed): they are held in
+        # memory, so the in-memory limit caps them.
+        client_max_size=min(settings.uploads.max_in_memory_size, settings.uploads.max_request_size),
     )
     app[SETTINGS] = settings
     app[PREPARED] = prepare(settings)
