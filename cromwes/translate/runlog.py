@@ -35,9 +35,9 @@ class RunUrls:
 
 
 def failures_document(metadata: Metadata) -> bytes:
-    """What `run_log.stderr` serves: Cromwell's `failures` as JSON; empty when there are none."""
-    failures = metadata.get("failures")
-    return orjson.dumps(failures) if failures else b""
+    """What `run_log.stderr` serves: Cromwell's `failures` as JSON; `[]` when there are none
+    (it is served as application/json, which an empty body is not)."""
+    return orjson.dumps(metadata.get("failures") or [])
 
 
 _EXIT_CODES = {State.COMPLETE: 0, State.EXECUTOR_ERROR: 1}
@@ -57,7 +57,7 @@ def run_log(
 ) -> RunLog:
     """The RunLog of a run; `task_logs` is null when there are more than `inline_limit` tasks.
 
-    `run_log.stderr` is always a URL (the run's failures, empty when there are none) because
+    `run_log.stderr` is always a URL (the run's failures, `[]` when there are none) because
     wes-client reads that key unconditionally (conformance.md §2).
     """
     state = wes_state(metadata.get("status"))
