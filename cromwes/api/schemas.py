@@ -165,7 +165,13 @@ class RunRequestSchema(Schema):
 
 class RunLogSchema(Schema):
     run_id = fields.String()
-    request = fields.Nested(RunRequestSchema)
+    request = fields.Nested(
+        RunRequestSchema,
+        metadata={
+            "description": "Absent for a run submitted moments ago that Cromwell does not show "
+            "yet; `run_log.system_logs` then says so."
+        },
+    )
     state = fields.String(validate=validate.OneOf([s.value for s in State]))
     run_log = fields.Nested(LogSchema)
     task_logs_url = fields.String()

@@ -40,6 +40,29 @@ def failures_document(metadata: Metadata) -> bytes:
     return orjson.dumps(metadata.get("failures") or [])
 
 
+NOT_YET_VISIBLE = (
+    "Cromwell does not show this run yet: it was submitted moments ago, and Cromwell lists a new "
+    "run after a short delay. Its request, tasks and outputs appear here once Cromwell does."
+)
+
+
+def pending_run_log(run_id: str, *, urls: RunUrls) -> RunLog:
+    """The RunLog of a run just submitted that Cromwell does not show yet.
+
+    The gateway keeps nothing of a request, and an empty request would read as one that asked
+    for nothing, so `request` is left out (WES makes it optional) and `system_logs` says why.
+    """
+    return RunLog(
+        run_id=run_id,
+        request=None,
+        state=State.QUEUED,
+        run_log=Log(stderr=urls.stderr, system_logs=(NOT_YET_VISIBLE,)),
+        task_logs_url=urls.tasks,
+        task_logs=(),
+        outputs={},
+    )
+
+
 _EXIT_CODES = {State.COMPLETE: 0, State.EXECUTOR_ERROR: 1}
 """Cromwell reports no workflow exit code; clients such as toil-wes-cwl-runner exit with
 `run_log.exit_code` (defaulting to 1), so finished runs get the conventional 0 or 1."""
