@@ -104,11 +104,14 @@ async def task_stream(request: web.Request) -> web.StreamResponse:
 async def legacy_task_stream(request: web.Request) -> web.StreamResponse:
     run_id = await owned_run_id(request)
     name, stream = request.match_info["task_name"], request.match_info["stream"]
-    index = int(request.match_info["index"])
+    digits = request.match_info["index"].lstrip("0") or "0"
     tasks = (await request.app[RUN_DETAILS].get(run_id)).tasks
     calls = sorted((t for t in tasks if t.call == name), key=lambda t: (t.shard, t.attempt))
-    if not 0 <= index < len(calls):
-        raise NotFound(f"Run {run_id} has no call {name!r} at index {index}.")
+    # The route admits any run of digits; thousands of them would pass Python's int conversion
+    # limit (a ValueError, a 500), and anything that long is no index of this run anyway.
+    index = int(digits) if len(digits) <= 9 else len(calls)
+    if index >= len(calls):
+        raise NotFound(f"Run {run_id} has no call {name!r} at index {digits[:20]}.")
     return await _send_stream(request, run_id, calls[index], stream)
 
 
