@@ -12,6 +12,7 @@ from cromwes.api.access import access_middleware, echo_request_id
 from cromwes.api.cors import enable_cors
 from cromwes.api.middlewares import auth_middleware, error_middleware, raise_invalid
 from cromwes.api.openapi import add_docs_routes, openapi_document
+from cromwes.api.proxies import TrustedProxies
 from cromwes.api.routes import add_routes
 from cromwes.appkeys import (
     AUTHENTICATOR,
@@ -22,6 +23,7 @@ from cromwes.appkeys import (
     METRICS,
     OPENAPI,
     PREPARED,
+    PROXIES,
     REQUEST_IDS,
     RUN_DETAILS,
     SERVICE_INFO_BODIES,
@@ -59,6 +61,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[PREPARED] = prepare(settings)
+    app[PROXIES] = TrustedProxies(settings.server.trusted_proxies)
     app[CLOCK] = time.monotonic
     app[REQUEST_IDS] = RequestIds()
     app[SERVICE_INFO_BODIES] = LruCache(SERVICE_INFO_CACHE_BYTES)
