@@ -50,7 +50,11 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[
             access_middleware,
-            web.normalize_path_middleware(remove_slash=True, append_slash=False),
+            # merge_slashes would also cut the last character of any unknown path, slash or not
+            # (`/servicesX` answered 308 to `/services`: aio-libs/aiohttp#3669).
+            web.normalize_path_middleware(
+                remove_slash=True, append_slash=False, merge_slashes=False
+            ),
             error_middleware,
             auth_middleware,
             validation_middleware,
