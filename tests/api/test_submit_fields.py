@@ -185,3 +185,27 @@ async def test_a_repeated_urlencoded_field_is_400(stack: Stack) -> None:
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     reply = await stack.wes.post("runs", data=body, headers=headers, expect=400)
     assert "tags was sent more than once" in reply.json["msg"]
+
+
+async def test_curl_sends_sub_directories_only_when_told(
+    aiohttp_server: AiohttpServer, tmp_path: Path
+) -> None:
+    """The README's example for imports in sub-directories, and why it needs `;filename=`."""
+    if shutil.which("curl") is None:
+        skip_or_fail("curl is not installed")
+    live = await live_stack(aiohttp_server, tmp_path, mode="controlled")
+    folder = EXAMPLES / "subworkflow"
+    fields = ["-F", "workflow_url=main.wdl", "-F", "workflow_type=WDL"]
+    fields += ["-F", "workflow_type_version=1.0", "-F", "workflow_attachment=@main.wdl"]
+    told = "workflow_attachment=@lib/greet.wdl;filename=lib/greet.wdl"
+    answers = [
+        json.loads(await _curl(f"{live.wes_url}/runs", *fields, "-F", greet, cwd=folder))
+        for greet in (told, "workflow_attachment=@lib/greet.wdl")
+    ]
+    async with aiohttp.ClientSession() as session:
+        sent = []
+        for answer in answers:
+            url = f"{live.emulator_url}/_emulator/workflows/{answer['run_id']}"
+            async with session.get(url) as response:
+                sent.append(sorted((await response.json())["submitted"]["dependencies"]))
+    assert sent == [["lib/greet.wdl", "main.wdl"], ["greet.wdl", "main.wdl"]]
