@@ -62,10 +62,25 @@ async def test_a_legacy_log_index_of_thousands_of_digits_is_404(stack: Stack) ->
     assert reply.json["status_code"] == 404
 
 
-@pytest.mark.parametrize("size", [NINES, f"-{NINES}", "1e999", "nan"])
-async def test_page_sizes_that_are_no_int64_are_400(stack: Stack, size: str) -> None:
-    reply = await stack.wes.get(f"runs?page_size={size}", expect=400)
-    assert "page_size" in reply.json["msg"]
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param(f"page_size={NINES}", id="page_size-5000-digits"),
+        pytest.param(f"page_size=-{NINES}", id="page_size-minus-5000-digits"),
+        pytest.param("page_size=1e999", id="page_size-float"),
+        pytest.param("page_size=nan", id="page_size-nan"),
+        pytest.param(f"page_token={NINES}", id="page_token-digits"),
+        pytest.param(f"page_token={'A' * 5000}", id="page_token-long"),
+        pytest.param(f"submitted_after={NINES}", id="submitted_after-digits"),
+        pytest.param(
+            f"submitted_before=9999-12-31T23:59:59.{NINES[:4000]}Z", id="submitted_before-fraction"
+        ),
+        pytest.param(f"state={NINES}", id="state-digits"),
+    ],
+)
+async def test_list_queries_that_are_out_of_any_range_are_400(stack: Stack, query: str) -> None:
+    reply = await stack.wes.get(f"runs?{query}", expect=400)
+    assert query.split("=")[0] in reply.json["msg"]
 
 
 async def test_a_json_body_nested_5000_deep_is_400(stack: Stack) -> None:
