@@ -48,9 +48,12 @@ async def list_runs(request: web.Request) -> web.Response:
     tags=["Workflow Runs"],
     summary="Run a workflow.",
     description=(
-        "multipart/form-data as WES specifies (JSON parts with any content type), or the same "
-        "fields urlencoded, or a JSON RunRequest. Attachments are streamed; sizes are limited by "
-        "`uploads.max_file_size` and `uploads.max_request_size` (413)."
+        "multipart/form-data as WES specifies (a part named after a field is that field, "
+        "whatever its file name or content type), or the same fields urlencoded, or a JSON "
+        "RunRequest. An unknown or repeated field is 400. Attachments are streamed; "
+        "`uploads.max_file_size`, `uploads.max_request_size`, `uploads.max_in_memory_size` "
+        "(fields, workflow files, options, dependencies zip) and `uploads.max_parts` limit a "
+        "body (413)."
     ),
     requestBody=schemas.RUN_WORKFLOW_BODY,
     responses=ERRORS,
