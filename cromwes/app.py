@@ -13,6 +13,7 @@ from cromwes.api.access import access_middleware, echo_request_id
 from cromwes.api.cors import enable_cors
 from cromwes.api.middlewares import auth_middleware, error_middleware, raise_invalid
 from cromwes.api.openapi import add_docs_routes, openapi_document
+from cromwes.api.proxies import TrustedProxies
 from cromwes.api.routes import add_routes
 from cromwes.appkeys import (
     AUTHENTICATOR,
@@ -23,6 +24,7 @@ from cromwes.appkeys import (
     METRICS,
     OPENAPI,
     PREPARED,
+    PROXIES,
     REQUEST_IDS,
     RUN_DETAILS,
     SERVICE_INFO_BODIES,
@@ -44,8 +46,6 @@ from cromwes.storage.select import open_storage
 
 logger = logging.getLogger(__name__)
 
-JSON_BODY_LIMIT = 64 * 1024 * 1024
-"""JSON and urlencoded bodies are read whole (multipart is streamed), so they get a fixed cap."""
 SERVICE_INFO_CACHE_BYTES = 256 * 1024
 
 
@@ -53,15 +53,22 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[
             access_middleware,
-            web.normalize_path_middleware(remove_slash=True, append_slash=False),
+            # merge_slashes would also cut the last character of any unknown path, slash or not
+            # (`/servicesX` answered 308 to `/services`: aio-libs/aiohttp#3669).
+            web.normalize_path_middleware(
+                remove_slash=True, append_slash=False, merge_slashes=False
+            ),
             error_middleware,
             auth_middleware,
             validation_middleware,
         ],
-        client_max_size=min(JSON_BODY_LIMIT, settings.uploads.max_request_size),
+        # JSON and urlencoded bodies are read whole (multipart is streamed): they are held in
+        # memory, so the in-memory limit caps them.
+        client_max_size=min(settings.uploads.max_in_memory_size, settings.uploads.max_request_size),
     )
     app[SETTINGS] = settings
     app[PREPARED] = prepare(settings)
+    app[PROXIES] = TrustedProxies(settings.server.trusted_proxies)
     app[CLOCK] = time.monotonic
     app[REQUEST_IDS] = RequestIds()
     app[SERVICE_INFO_BODIES] = LruCache(SERVICE_INFO_CACHE_BYTES)

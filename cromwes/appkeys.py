@@ -6,6 +6,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from cromwes.api.proxies import TrustedProxies
 from cromwes.auth.base import Authenticator
 from cromwes.cache import LruCache
 from cromwes.config.settings import Settings
@@ -35,4 +36,6 @@ CLOCK: web.AppKey[Callable[[], float]] = web.AppKey("clock")
 """The monotonic clock of time-based state (JWKS refetch limits); tests may set a fake one
 between `create_app` and startup."""
 BACKGROUND = web.AppKey("background", BackgroundTasks)
+PROXIES = web.AppKey("proxies", TrustedProxies)
+"""The peers whose forwarding headers are believed (`server.trusted_proxies`)."""
 SERVICE_INFO_BODIES = web.AppKey("service_info_bodies", LruCache[tuple[object, ...], bytes])

@@ -107,7 +107,8 @@ class RunRequest:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunLog:
     run_id: str
-    request: RunRequest
+    request: RunRequest | None
+    """None while Cromwell does not show the run yet: the gateway keeps no copy of requests."""
     state: State
     run_log: Log
     task_logs_url: str

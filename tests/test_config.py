@@ -123,6 +123,9 @@ def test_spring_style_yaml_and_json_are_read(tmp_path: Path) -> None:
         ({"WES_AUTH_METHOD": "BASIC_AUTH"}, "auth.basic_auth.users"),
         ({"WES_BLOB_STORAGE_CLIENT_NAME": "GCP"}, "blob_storage_client.gcp.project"),
         ({"WES_AUTH_METHOD": "OAUTH", "WES_AUTH_TOKEN_ISSUER_ALGORITHMS": "HS256"}, "algorithms"),
+        ({"SERVER_TRUSTED_PROXIES": "127.0.0.1,nginx"}, "server.trusted_proxies[1]"),
+        ({"WES_UPLOADS_MAX_PARTS": "0"}, "uploads.max_parts"),
+        ({"WES_UPLOADS_MAX_IN_MEMORY_SIZE": "0"}, "uploads.max_in_memory_size"),
     ],
 )
 def test_invalid_values_are_refused_naming_the_key(env: dict[str, str], key: str) -> None:

@@ -13,6 +13,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from cromwes.api.audit import CLIENT_SUBJECT, action_of, audit
+from cromwes.api.middlewares import within
 from cromwes.appkeys import METRICS, REQUEST_IDS
 from cromwes.auth.base import principal_of
 from cromwes.observability.request_ids import CURRENT, HEADER
@@ -22,7 +23,7 @@ logger = logging.getLogger("cromwes.access")
 REQUEST_ID = web.RequestKey("request_id", str)
 UNMATCHED = "unmatched"
 """The route label of requests no route matched (404s), so random paths cannot flood metrics."""
-QUIET_PREFIXES = ("/health", "/actuator/health", "/metrics")
+QUIET_TREES = ("/health", "/actuator/health", "/metrics")
 """Probes and scrapes come every few seconds: their access lines are logged at DEBUG."""
 CLIENT_CLOSED = 499
 """nginx's code for a client that went away before the answer; the status we count for it."""
@@ -71,7 +72,7 @@ def route_template(request: web.Request) -> str:
 
 
 def _log_access(request: web.Request, status: int, seconds: float) -> None:
-    level = logging.DEBUG if request.path.startswith(QUIET_PREFIXES) else logging.INFO
+    level = logging.DEBUG if within(request.path, QUIET_TREES) else logging.INFO
     if not logger.isEnabledFor(level):
         return
     logger.log(

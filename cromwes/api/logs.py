@@ -8,7 +8,8 @@ from aiohttp_apigami import docs
 from cromwes.api import schemas
 from cromwes.api.audit import audited
 from cromwes.api.params import owned_run_id
-from cromwes.api.streaming import OCTETS, follow_file, send_bytes, send_file
+from cromwes.api.render import JSON
+from cromwes.api.streaming import follow_file, send_bytes, send_file
 from cromwes.appkeys import PREPARED, RUN_DETAILS, SETTINGS, STORAGE
 from cromwes.cromwell.types import Metadata
 from cromwes.errors import NotFound
@@ -20,6 +21,7 @@ from cromwes.translate.tasklogs import Task
 ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (401, 403, 404, 416, 500, 502)}
 STREAMS = ("stdout", "stderr")
 _BYTES = {"schema": {"type": "string", "format": "binary"}}
+_FAILURES = {"schema": {"type": "array", "items": {"type": "object"}}}
 RESPONSES: dict[int, dict[str, Any]] = {
     **ERRORS,
     200: {"description": "The whole log.", "content": {"text/plain": _BYTES}},
@@ -53,20 +55,21 @@ STREAM = {
 
 @docs(
     tags=["Logs (extension)"],
-    summary="The run's failures as JSON (empty if none).",
-    description="Honours a single `Range`; `Accept-Ranges: bytes`.",
+    summary="The run's failures as JSON (`[]` if none).",
+    description="Cromwell's `failures` of the run, as a JSON array. Honours a single `Range`; "
+    "`Accept-Ranges: bytes`.",
     parameters=[RANGE],
     responses={
         **RESPONSES,
-        200: {"description": "Cromwell's failures as JSON.", "content": {OCTETS: _BYTES}},
-        206: {"description": "The requested byte range.", "content": {OCTETS: _BYTES}},
+        200: {"description": "Cromwell's failures.", "content": {JSON: _FAILURES}},
+        206: {"description": "The requested byte range.", "content": {JSON: _FAILURES}},
     },
 )
 @audited("wes:run:logs")
 async def run_stderr(request: web.Request) -> web.StreamResponse:
     run_id = await owned_run_id(request)
     metadata = (await request.app[RUN_DETAILS].get(run_id)).metadata
-    return await send_bytes(request, failures_document(metadata))
+    return await send_bytes(request, failures_document(metadata), content_type=JSON)
 
 
 @docs(
@@ -104,11 +107,14 @@ async def task_stream(request: web.Request) -> web.StreamResponse:
 async def legacy_task_stream(request: web.Request) -> web.StreamResponse:
     run_id = await owned_run_id(request)
     name, stream = request.match_info["task_name"], request.match_info["stream"]
-    index = int(request.match_info["index"])
+    digits = request.match_info["index"].lstrip("0") or "0"
     detail = await request.app[RUN_DETAILS].get(run_id)
     calls = sorted((t for t in detail.tasks if t.call == name), key=lambda t: (t.shard, t.attempt))
-    if not 0 <= index < len(calls):
-        raise NotFound(f"Run {run_id} has no call {name!r} at index {index}.")
+    # The route admits any run of digits; thousands of them would pass Python's int conversion
+    # limit (a ValueError, a 500), and anything that long is no index of this run anyway.
+    index = int(digits) if len(digits) <= 9 else len(calls)
+    if index >= len(calls):
+        raise NotFound(f"Run {run_id} has no call {name!r} at index {digits[:20]}.")
     return await _send_stream(request, run_id, detail.metadata, calls[index], stream)
 
 

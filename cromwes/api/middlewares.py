@@ -82,13 +82,20 @@ def _http_message(exc: web.HTTPException, request: web.Request) -> str:
     return exc.reason
 
 
-PUBLIC_PREFIXES = ("/services", "/health", "/actuator/health", "/actuator/info", "/docs")
+PUBLIC_TREES = ("/services", "/health", "/actuator/health", "/actuator/info", "/docs")
+"""Public with everything below them, by whole path segments: `/docs/openapi.json` is public,
+`/docsX` is not (a raw prefix would make it so)."""
 PUBLIC_PATHS = frozenset({"/", "/ga4gh/wes/v1/service-info", "/service-info"})
 
 
 def is_public(path: str) -> bool:
     """Paths anyone may call (reference-service.md §1.11); all else needs a verified caller."""
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+    return path in PUBLIC_PATHS or within(path, PUBLIC_TREES)
+
+
+def within(path: str, trees: tuple[str, ...]) -> bool:
+    """Whether `path` is one of `trees` or lies below one, compared by whole segments."""
+    return any(path == tree or path.startswith(tree + "/") for tree in trees)
 
 
 @web.middleware

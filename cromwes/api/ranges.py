@@ -5,6 +5,9 @@ import re
 from cromwes.errors import RangeNotSatisfiable
 
 _RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+_BEYOND_ANY_FILE = 2**63
+"""What a position of more than 18 digits stands for: RFC 9110 puts no bound on them, and
+Python refuses to convert more than 4300 digits, but every such position lies past every file."""
 
 
 def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -22,14 +25,14 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
         return None
     first_text, last_text = match.groups()
     if not first_text:
-        if not last_text or int(last_text) == 0:
+        if not last_text or _position(last_text) == 0:
             raise RangeNotSatisfiable(f"Range {header.strip()} selects no bytes.", size=size)
-        length = min(int(last_text), size)
+        length = min(_position(last_text), size)
         if size == 0:
             raise RangeNotSatisfiable("The file is empty.", size=size)
         return size - length, size - 1
-    first = int(first_text)
-    last = int(last_text) if last_text else size - 1
+    first = _position(first_text)
+    last = _position(last_text) if last_text else size - 1
     if last_text and last < first:
         return None
     if first >= size:
@@ -37,3 +40,8 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
             f"Range {header.strip()} starts beyond the end of the {size}-byte file.", size=size
         )
     return first, min(last, size - 1)
+
+
+def _position(digits: str) -> int:
+    significant = digits.lstrip("0")
+    return int(significant or "0") if len(significant) <= 18 else _BEYOND_ANY_FILE

@@ -18,7 +18,7 @@ from cromwes.service.run_listing import run_page
 from cromwes.service.runs import cancel, run_status
 from cromwes.service.submissions import planned_run, submission_identity, submit
 from cromwes.translate.listing import run_filters
-from cromwes.translate.runlog import RunUrls, run_log
+from cromwes.translate.runlog import RunUrls, pending_run_log, run_log
 from cromwes.translate.submission import WesSubmission, cromwell_submission
 
 ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (400, 401, 403, 404, 500, 502)}
@@ -46,9 +46,12 @@ async def list_runs(request: web.Request) -> web.Response:
     tags=["Workflow Runs"],
     summary="Run a workflow.",
     description=(
-        "multipart/form-data as WES specifies (JSON parts with any content type), or the same "
-        "fields urlencoded, or a JSON RunRequest. Attachments are streamed; sizes are limited by "
-        "`uploads.max_file_size` and `uploads.max_request_size` (413)."
+        "multipart/form-data as WES specifies (a part named after a field is that field, "
+        "whatever its file name or content type), or the same fields urlencoded, or a JSON "
+        "RunRequest. An unknown or repeated field is 400. Attachments are streamed; "
+        "`uploads.max_file_size`, `uploads.max_request_size`, `uploads.max_in_memory_size` "
+        "(fields, workflow files, options, dependencies zip) and `uploads.max_parts` limit a "
+        "body (413)."
     ),
     requestBody=schemas.RUN_WORKFLOW_BODY,
     responses=ERRORS,
@@ -103,10 +106,13 @@ async def run_log_of(request: web.Request, run_id: str) -> RunLog:
     """The RunLog of a run (from `owned_run_id`), as this request's client must see it."""
     settings, prepared = request.app[SETTINGS], request.app[PREPARED]
     detail = await request.app[RUN_DETAILS].get(run_id)
+    urls = RunUrls(run_url(request, run_id))
+    if not detail.visible:
+        return pending_run_log(run_id, urls=urls)
     return run_log(
         detail.metadata,
         detail.tasks,
-        urls=RunUrls(run_url(request, run_id)),
+        urls=urls,
         inline_limit=settings.runs.task_logs_inline_limit,
         translate_outputs=lambda outputs: translate_outputs(outputs, prepared.path_rules),
         workflow_url_label=settings.cromwell.workflow_url_label,

@@ -4,11 +4,11 @@ Input schemas validate what clients send; output schemas describe what we answer
 generated OpenAPI document. Extensions beyond WES are marked in their descriptions.
 """
 
-import json
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from cromwes.jsontext import client_json
 from cromwes.models import State
 
 INT64 = validate.Range(min=-(2**63), max=2**63 - 1)
@@ -22,7 +22,7 @@ class JsonObject(fields.Field):
             if not value.strip():
                 return {}
             try:
-                value = json.loads(value)
+                value = client_json(value)
             except ValueError as exc:
                 raise ValidationError(f"is not valid JSON: {exc}") from exc
         if not isinstance(value, dict):
@@ -57,7 +57,8 @@ class RunWorkflowForm(Schema):
     """The body of POST /runs: multipart form fields, urlencoded fields or a JSON RunRequest."""
 
     class Meta:
-        unknown = EXCLUDE
+        # The edge (api.forms) names unknown fields first; this keeps the two from drifting.
+        unknown = RAISE
 
     workflow_url = fields.String(required=True, validate=validate.Length(min=1))
     workflow_type = fields.String(required=True, validate=validate.Length(min=1))
@@ -67,6 +68,10 @@ class RunWorkflowForm(Schema):
     workflow_engine_parameters = StringMap(load_default=dict, allow_null_values=True)
     workflow_engine = fields.String(load_default=None)
     workflow_engine_version = fields.String(load_default=None)
+
+
+RUN_REQUEST_FIELDS = frozenset(RunWorkflowForm().fields)
+"""The fields of a RunRequest; a POST /runs body may carry these and attachments, nothing else."""
 
 
 class PageQuery(Schema):
@@ -160,7 +165,13 @@ class RunRequestSchema(Schema):
 
 class RunLogSchema(Schema):
     run_id = fields.String()
-    request = fields.Nested(RunRequestSchema)
+    request = fields.Nested(
+        RunRequestSchema,
+        metadata={
+            "description": "Absent for a run submitted moments ago that Cromwell does not show "
+            "yet; `run_log.system_logs` then says so."
+        },
+    )
     state = fields.String(validate=validate.OneOf([s.value for s in State]))
     run_log = fields.Nested(LogSchema)
     task_logs_url = fields.String()

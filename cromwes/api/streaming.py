@@ -55,6 +55,8 @@ def _response(
 ) -> web.StreamResponse:
     response = web.StreamResponse(status=206 if selected is not None else 200)
     response.content_type = content_type
+    # Logs and files hold whatever a task wrote: a browser must not guess them to be HTML.
+    response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Accept-Ranges"] = "bytes"
     response.content_length = last - first + 1 if size else 0
     if selected is not None:

@@ -1,5 +1,6 @@
 """The rules a typed configuration must also obey before the gateway may start."""
 
+import ipaddress
 import re
 from urllib.parse import urlsplit
 
@@ -39,7 +40,21 @@ def _server_problems(settings: Settings) -> list[str]:
         )
     if settings.url is not None and not is_http_url(settings.url):
         problems.append(f"url: {settings.url!r} is not an http(s) URL")
+    for index, entry in enumerate(settings.server.trusted_proxies):
+        if entry != "*" and not _is_network(entry):
+            problems.append(
+                f"server.trusted_proxies[{index}]: {entry!r} is not an IP address, a CIDR "
+                "network or *"
+            )
     return problems
+
+
+def _is_network(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _cromwell_problems(settings: Settings) -> list[str]:
@@ -123,6 +138,10 @@ def _limit_problems(settings: Settings) -> list[str]:
         problems.append("runs.max_page_size: must not be below default_page_size")
     if settings.uploads.max_file_size > settings.uploads.max_request_size:
         problems.append("uploads.max_file_size: must not exceed uploads.max_request_size")
+    if settings.uploads.max_in_memory_size < 1:
+        problems.append("uploads.max_in_memory_size: must be at least 1 byte")
+    if settings.uploads.max_parts < 1:
+        problems.append("uploads.max_parts: must be at least 1")
     return problems
 
 

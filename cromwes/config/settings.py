@@ -51,6 +51,9 @@ class ServerSettings:
     port: int = 8090
     public_no_auth: bool = False
     """Allow NO_AUTH on a non-loopback address (logged loudly at start)."""
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    """Addresses or networks (CIDR) whose `X-Forwarded-*` and `Forwarded` headers are believed;
+    `*` trusts every peer. Anyone else's are ignored."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -274,6 +277,11 @@ class CacheSettings:
 class UploadSettings:
     max_file_size: ByteSize = ByteSize(1024 * 1024 * 1024)
     max_request_size: ByteSize = ByteSize(2 * 1024 * 1024 * 1024)
+    max_in_memory_size: ByteSize = ByteSize(16 * 1024 * 1024)
+    """What a request may make the gateway hold in memory: form fields, workflow files, options
+    and the dependencies zip of a multipart body together, or a whole JSON/urlencoded body."""
+    max_parts: int = 200
+    """Parts in one multipart body (fields and attachments)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

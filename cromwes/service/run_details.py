@@ -58,6 +58,9 @@ class RunDetail:
     metadata: Metadata
     """Without `calls`: the tasks below replace them."""
     tasks: tuple[Task, ...]
+    visible: bool = True
+    """False for a run this gateway just submitted that Cromwell does not show yet: then the
+    metadata holds only its id and status, nothing of what was submitted."""
     tasks_by_id: Mapping[str, Task] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -95,7 +98,9 @@ class RunDetails:
             metadata, size = await self._client.metadata(run_id, include_keys=RUN_KEYS)
         except RunNotFound:
             if minted_within(run_id, seconds=self._grace, now=time.time()):
-                return RunDetail(metadata={"id": run_id, "status": "Submitted"}, tasks=())
+                return RunDetail(
+                    metadata={"id": run_id, "status": "Submitted"}, tasks=(), visible=False
+                )
             raise
         if "status" not in metadata:
             # Cromwell answers metadata it has archived and deleted with only a message

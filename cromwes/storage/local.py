@@ -52,9 +52,23 @@ class LocalStorage:
                 await asyncio.to_thread(handle.write, chunk)
             await asyncio.to_thread(handle.close)
         except BaseException:
-            await asyncio.to_thread(_discard, handle, target)
+            await asyncio.to_thread(self._discard, handle, target)
             raise
         return str(target)
+
+    def _discard(self, handle: BinaryIO, target: Path) -> None:
+        """Blocking. Remove a half-written attachment, and the folders made for it if empty
+        (an upload cut off mid-body must not leave an empty `<folder>/` behind)."""
+        handle.close()
+        target.unlink(missing_ok=True)
+        # `_create` checked that no component of the folder is a symlink.
+        folder = target.parent
+        while self._staging_root in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:
+                return  # not empty: it holds another attachment of the same submission
+            folder = folder.parent
 
     def _create(self, target: Path) -> BinaryIO:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -271,8 +285,3 @@ def _local_path(path: str) -> PurePosixPath | None:
     if "\0" in path or not path.startswith("/"):
         return None
     return PurePosixPath(path)
-
-
-def _discard(handle: BinaryIO, target: Path) -> None:
-    handle.close()
-    target.unlink(missing_ok=True)

@@ -35,9 +35,32 @@ class RunUrls:
 
 
 def failures_document(metadata: Metadata) -> bytes:
-    """What `run_log.stderr` serves: Cromwell's `failures` as JSON; empty when there are none."""
-    failures = metadata.get("failures")
-    return orjson.dumps(failures) if failures else b""
+    """What `run_log.stderr` serves: Cromwell's `failures` as JSON; `[]` when there are none
+    (it is served as application/json, which an empty body is not)."""
+    return orjson.dumps(metadata.get("failures") or [])
+
+
+NOT_YET_VISIBLE = (
+    "Cromwell does not show this run yet: it was submitted moments ago, and Cromwell lists a new "
+    "run after a short delay. Its request, tasks and outputs appear here once Cromwell does."
+)
+
+
+def pending_run_log(run_id: str, *, urls: RunUrls) -> RunLog:
+    """The RunLog of a run just submitted that Cromwell does not show yet.
+
+    The gateway keeps nothing of a request, and an empty request would read as one that asked
+    for nothing, so `request` is left out (WES makes it optional) and `system_logs` says why.
+    """
+    return RunLog(
+        run_id=run_id,
+        request=None,
+        state=State.QUEUED,
+        run_log=Log(stderr=urls.stderr, system_logs=(NOT_YET_VISIBLE,)),
+        task_logs_url=urls.tasks,
+        task_logs=(),
+        outputs={},
+    )
 
 
 ARCHIVED_AND_DELETED = "ArchivedAndDeleted"
@@ -72,7 +95,7 @@ def run_log(
 ) -> RunLog:
     """The RunLog of a run; `task_logs` is null when there are more than `inline_limit` tasks.
 
-    `run_log.stderr` is always a URL (the run's failures, empty when there are none) because
+    `run_log.stderr` is always a URL (the run's failures, `[]` when there are none) because
     wes-client reads that key unconditionally (conformance.md §2).
     """
     state = wes_state(metadata.get("status"))

@@ -7,7 +7,6 @@ client's original request is recorded (see `cromwes.translate.request`).
 """
 
 import io
-import json
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from urllib.parse import urlsplit
 
 from cromwes.cromwell.types import WORKFLOW_TYPE, CromwellSubmission
 from cromwes.errors import InvalidRequest
+from cromwes.jsontext import client_json
 from cromwes.translate.labels import checked_labels
 from cromwes.translate.request import REQUEST_OPTION, request_option
 
@@ -212,7 +212,7 @@ def _options(submission: WesSubmission, rules: SubmissionRules) -> dict[str, Any
 
 def _options_file(attachment: Attachment) -> dict[str, Any]:
     try:
-        options = json.loads(attachment.content or b"")
+        options = client_json(attachment.content or b"")
     except ValueError as exc:
         raise InvalidRequest(f"{attachment.name} is not valid JSON: {exc}") from exc
     if not isinstance(options, dict):
@@ -223,7 +223,7 @@ def _options_file(attachment: Attachment) -> dict[str, Any]:
 def _option_value(text: str) -> Any:
     # The reference parses each value as JSON when it can ("false" -> false, "3" -> 3).
     try:
-        return json.loads(text)
+        return client_json(text)
     except ValueError:
         return text
 

@@ -1,9 +1,11 @@
 """Liveness, readiness (Cromwell's engine status) and build info, at our and actuator paths."""
 
+import asyncio
+
 import pytest
 
 from cromwes import __version__
-from tests.api.basic import BASIC_AUTH
+from tests.api.basic import ALICE, BASIC_AUTH
 from tests.api.conftest import MakeStack, Stack
 
 LIVENESS = ["/health/live", "/actuator/health/liveness"]
@@ -55,3 +57,42 @@ async def test_info_names_the_build_version(stack: Stack) -> None:
 async def test_probes_need_no_credentials_when_auth_is_on(make_stack: MakeStack, path: str) -> None:
     stack = await make_stack(settings=BASIC_AUTH)
     await stack.wes.get(path, expect=200)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/healthX",
+        "/health-check",
+        "/docsX",
+        "/docs.json",
+        "/servicesX",
+        "/actuator/healthX",
+        "/actuator/infoX",
+        "/ga4gh/wes/v1/service-infoX",
+    ],
+)
+async def test_public_paths_are_whole_segments(make_stack: MakeStack, path: str) -> None:
+    """`/health` is public and so is what lies below it; `/healthX` is another path."""
+    stack = await make_stack(settings=BASIC_AUTH)
+    reply = await stack.wes.get(path, expect=401)
+    assert "WWW-Authenticate" in reply.headers
+    assert (await stack.wes.get(path, headers=ALICE)).status == 404
+
+
+async def test_dot_segments_do_not_lead_out_of_a_public_path(make_stack: MakeStack) -> None:
+    stack = await make_stack(settings=BASIC_AUTH)
+    for target in (
+        "/health/../ga4gh/wes/v1/runs",
+        "/docs/%2E%2E/ga4gh/wes/v1/runs",
+        "/health/..%2Fga4gh/wes/v1/runs",
+        "/services/./../ga4gh/wes/v1/runs",
+    ):
+        reader, writer = await asyncio.open_connection("127.0.0.1", stack.wes.client.port)
+        writer.write(f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 30)
+        writer.close()
+        status = int(answer.split(b" ", 2)[1])
+        assert status in (401, 404), (target, answer[:300])
+        assert b'"runs"' not in answer, target

@@ -95,3 +95,25 @@ async def emulator_record(stack: Stack, run_id: str) -> dict[str, Any]:
     async with stack.cromwell.get(f"/_emulator/workflows/{run_id}") as response:
         record: dict[str, Any] = await response.json()
     return record
+
+
+async def test_each_log_is_served_as_what_it_is(stack: Stack) -> None:
+    [failed, succeeded] = [
+        (await stack.synthetic(count=1, status=status, shards=0))[0]
+        for status in ("Failed", "Succeeded")
+    ]
+    failures = await stack.wes.get(f"runs/{failed}/logs/stderr", expect=200)
+    assert failures.headers["Content-Type"] == "application/json"
+    assert json.loads(failures.body)[0]["message"]
+    none = await stack.wes.get(f"runs/{succeeded}/logs/stderr", expect=200)
+    assert none.headers["Content-Type"] == "application/json"
+    assert json.loads(none.body) == []
+    part = await stack.wes.get(
+        f"runs/{failed}/logs/stderr", headers={"Range": "bytes=0-0"}, expect=206
+    )
+    assert (part.headers["Content-Type"], part.body) == ("application/json", b"[")
+    task = (await stack.wes.get(f"runs/{succeeded}/tasks", expect=200)).json["task_logs"][0]
+    for stream in ("stdout", "stderr"):
+        reply = await stack.wes.get(f"runs/{succeeded}/logs/task/{task['id']}/{stream}", expect=200)
+        assert reply.headers["Content-Type"].split(";")[0] == "text/plain"
+        assert reply.headers["X-Content-Type-Options"] == "nosniff"

@@ -47,6 +47,23 @@ async def test_a_100_mb_attachment_streams_to_storage(stack: Stack, tmp_path: Pa
     assert growth[0] < LIMIT, f"peak RSS grew {growth[0] / 2**20:.1f} MiB"
 
 
+async def test_a_200_mb_workflow_file_is_413_without_being_held(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """Workflow files are kept in memory for Cromwell, so they have a small limit of their own
+    (uploads.max_in_memory_size, 16 MiB by default) rather than the 1 GiB per file."""
+    big = tmp_path / "big.wdl"
+    await asyncio.to_thread(big.touch)
+    await asyncio.to_thread(os.truncate, big, 200 * 2**20)
+    form = hello_form()
+    with big.open("rb") as payload, peak_growth() as growth:
+        form.add_field("workflow_attachment", payload, filename="big.wdl")
+        reply = await stack.wes.post("runs", data=form, expect=413)
+    assert "uploads.max_in_memory_size" in reply.json["msg"]
+    assert growth[0] < LIMIT, f"peak RSS grew {growth[0] / 2**20:.1f} MiB"
+    assert await stack.requests_to_cromwell("/api/workflows/v1") == []
+
+
 async def test_a_1_gib_log_streams_from_storage(stack: Stack) -> None:
     [run_id] = await stack.synthetic(count=1, status="Succeeded", shards=0)
     task = (await stack.wes.get(f"runs/{run_id}/tasks", expect=200)).json["task_logs"][0]

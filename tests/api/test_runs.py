@@ -122,6 +122,20 @@ async def test_grace_period_reports_a_just_submitted_run_as_queued(make_stack: M
     assert status, "the gateway asked Cromwell, which did not know the run yet"
 
 
+async def test_a_run_cromwell_does_not_show_yet_claims_no_request(make_stack: MakeStack) -> None:
+    """Empty workflow_url, params and tags would read as what the client asked for."""
+    stack = await make_stack(emulator={"post_submit_404": 60})
+    form = hello_form(tags={"project": "demo"}, params={"hello_world.name": "Ada"})
+    run_id = await stack.wes.submit(form)
+    log = (await stack.wes.get(f"runs/{run_id}", expect=200)).json
+    assert await stack.requests_to_cromwell(f"/{run_id}/metadata"), "Cromwell was asked"
+    assert log["state"] == "QUEUED"
+    assert "request" not in log
+    [note] = log["run_log"]["system_logs"]
+    assert "Cromwell does not show this run yet" in note
+    assert (log["task_logs"], log["outputs"]) == ([], {})
+
+
 async def test_routing_errors_are_wes_errors(stack: Stack) -> None:
     reply = await stack.wes.get("no-such-thing", expect=404)
     assert reply.json["status_code"] == 404

@@ -48,8 +48,8 @@ async def test_hello_world_completes_with_outputs_and_readable_logs(wdl_stack: S
         f"/ga4gh/wes/v1/runs/{run_id}/logs/task/hello_world.say_hello/0/stdout", expect=200
     )
     assert legacy.body == stdout.body
-    empty = await wes.get(f"/ga4gh/wes/v1/runs/{run_id}/logs/stderr", expect=200)
-    assert empty.body == b""
+    none = await wes.get(f"/ga4gh/wes/v1/runs/{run_id}/logs/stderr", expect=200)
+    assert none.body == b"[]"
 
 
 async def test_long_run_is_canceled(wdl_stack: Stack) -> None:
