@@ -91,7 +91,7 @@ async def test_curl_at_file_fields_change_what_the_run_does(
     )  # fmt: skip
     run_id = json.loads(answer)["run_id"]
     async with aiohttp.ClientSession() as session:
-        async with session.get(f"{live.emulator_url}/_emulator/workflows/{run_id}") as response:
+        async with session.get(f"{live.admin_url}/_emulator/workflows/{run_id}") as response:
             record = await response.json()
         assert record["submitted"]["inputs"] == {"hello_world.name": "curl file"}
         log = await _finished_log(session, f"{live.wes_url}/runs/{run_id}")
@@ -205,7 +205,7 @@ async def test_curl_sends_sub_directories_only_when_told(
     async with aiohttp.ClientSession() as session:
         sent = []
         for answer in answers:
-            url = f"{live.emulator_url}/_emulator/workflows/{answer['run_id']}"
+            url = f"{live.admin_url}/_emulator/workflows/{answer['run_id']}"
             async with session.get(url) as response:
                 sent.append(sorted((await response.json())["submitted"]["dependencies"]))
     assert sent == [["lib/greet.wdl", "main.wdl"], ["greet.wdl", "main.wdl"]]
