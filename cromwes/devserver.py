@@ -8,6 +8,10 @@ emulator it started, whatever the flags: `cromwell.url` is the child's real URL 
 port, so `--emulator-port 0` works), and the local read roots are the child's execution root,
 never its whole data directory (its SQLite file and submitted sources stay unreadable).
 
+Without a configured `secret`, the gateway keys its page tokens, idempotent run ids and run
+owners with one kept in the data directory (`gateway.secret`, mode 0600), so a restarted `cromwes
+dev` still knows what it handed out.
+
 Neither outlives the other. Ctrl-C or SIGTERM stops the gateway, then the emulator (its runs are
 stopped, its state kept for the next start). If the emulator exits, `cromwes dev` stops and
 exits 1 saying so. If `cromwes dev` dies, even by SIGKILL, the pipe the emulator watches
@@ -19,6 +23,7 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -39,6 +44,7 @@ T = TypeVar("T")
 POST_SUBMIT_404 = 1.0
 """Like real Cromwell, the emulator does not know a run for a moment after its submit; the
 gateway must (and does) cope with that, so `cromwes dev` shows it rather than hides it."""
+SECRET_FILE = "gateway.secret"
 READY_TIMEOUT = 120.0
 STOP_TIMEOUT = 30.0
 """The emulator's own stop waits at most about 10 s for its runs; then it is killed."""
@@ -138,6 +144,8 @@ async def _serve(settings: Settings, options: DevOptions, environ: Mapping[str, 
             settings.server.port if options.port is None else options.port,
         )
         gateway_settings = dev_settings(settings, endpoints, listener.getsockname()[1])
+        if gateway_settings.server_secret is None:
+            gateway_settings = replace(gateway_settings, secret=kept_secret(options.data_dir))
         runner = web.AppRunner(create_app(gateway_settings), access_log=None)
         runtime.tune_collector()
         try:
@@ -150,6 +158,19 @@ async def _serve(settings: Settings, options: DevOptions, environ: Mapping[str, 
         if code is not None:
             raise DevError(f"the Cromwell emulator exited (code {code}); the gateway stopped too")
     return 0
+
+
+def kept_secret(data_dir: Path) -> str:
+    """The secret kept in `data_dir`, made on first use (readable by its owner only)."""
+    path = data_dir / SECRET_FILE
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    secret = secrets.token_hex(32)
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        file.write(secret + "\n")
+    return secret
 
 
 def _banner(settings: Settings, emulator: EmulatorEndpoints) -> str:

@@ -172,7 +172,10 @@ async def kill_group(process: asyncio.subprocess.Process) -> None:
 
 
 async def hello_run(
-    session: aiohttp.ClientSession, wes_url: str, name: str = "dev"
+    session: aiohttp.ClientSession,
+    wes_url: str,
+    name: str = "dev",
+    headers: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Submit examples/hello-world.wdl as the README's curl does; return its finished RunLog."""
     form = aiohttp.FormData()
@@ -185,7 +188,7 @@ async def hello_run(
         (EXAMPLES / "hello-world.wdl").read_bytes(),
         filename="hello-world.wdl",
     )
-    async with session.post(f"{wes_url}/runs", data=form) as response:
+    async with session.post(f"{wes_url}/runs", data=form, headers=headers) as response:
         assert response.status == 200, await response.text()
         run_id = (await response.json())["run_id"]
     deadline = time.monotonic() + 120

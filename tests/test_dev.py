@@ -47,6 +47,27 @@ async def test_dev_without_config_serves_runs_and_their_task_logs(tmp_path: Path
 
 
 @pytest.mark.wdl
+async def test_a_restarted_dev_keeps_its_secret_and_an_idempotent_submit_its_run(
+    tmp_path: Path,
+) -> None:
+    run_ids = []
+    for start in ("first", "second"):
+        dev = await start_dev(
+            dev_command("--port", "0", "--emulator-port", "0"),
+            cwd=tmp_path, log=tmp_path / f"log-{start}",
+        )  # fmt: skip
+        try:
+            async with aiohttp.ClientSession() as session:
+                headers = {"Idempotency-Key": "nightly-2026-12-07"}
+                run_ids.append((await hello_run(session, dev.wes_url, "kept", headers))["run_id"])
+            assert "secret is not set" not in dev.output()
+        finally:
+            await dev.close()
+    assert run_ids[0] == run_ids[1]
+    assert (tmp_path / ".data" / "emulator" / "gateway.secret").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.wdl
 async def test_dev_follows_its_data_dir_and_emulator_port_not_the_config(tmp_path: Path) -> None:
     data_dir, emulator_port = tmp_path / "elsewhere", free_port()
     config = tmp_path / "config.yaml"
