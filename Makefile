@@ -24,8 +24,7 @@ $(INSTALLED): setup.py
 
 ## Set up, then serve the emulator on 127.0.0.1:8000 and the gateway on 127.0.0.1:8090 (Ctrl-C stops both).
 dev: $(INSTALLED)
-	$(BIN)/cromwes dev --config $(CONFIG) --emulator-port $(EMULATOR_PORT) --data-dir $(DATA_DIR) \
-		$(if $(WES_PORT),--port $(WES_PORT))
+	$(BIN)/cromwes dev --config $(CONFIG) --emulator-port $(EMULATOR_PORT) --data-dir $(DATA_DIR)$(if $(WES_PORT), --port $(WES_PORT))
 
 ## Set up, install what the tests need (nginx, Azurite, WES clients), lint, and run the whole suite.
 test: $(INSTALLED) deps lint pytest
