@@ -9,6 +9,7 @@ from cromwes.api import (
     health,
     logs,
     metrics,
+    rocrate,
     runs,
     service_info,
     tasks,
@@ -42,6 +43,7 @@ def add_routes(app: web.Application) -> None:
             web.get(f"{RUN}/files", files.list_files),
             web.get(f"{RUN}/file", files.get_file),
             web.delete(f"{RUN}/files", files.delete_files),
+            web.get(f"{RUN}/ro-crate", rocrate.get_ro_crate),
             # Extensions: batches, one workflow over many inputs.
             web.post(f"{WES}/batches", batches.submit),
             web.get(BATCH, batches.get_batch),

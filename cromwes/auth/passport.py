@@ -11,6 +11,7 @@ As in DNAstack's service (reference-service.md §6.1), each protected WES route 
     GET  /runs/{id}/files              workbench.runs.files.list
     GET  /runs/{id}/file               workbench.runs.files.get
     DELETE /runs/{id}/files            workbench.runs.files.delete
+    GET  /runs/{id}/ro-crate           workbench.runs.files.get (the run's files, packaged)
     POST /batches                      workbench.batches.execute
     GET  /batches/{id}                 workbench.batches.get
     POST /batches/{id}/cancel          workbench.batches.cancel
@@ -77,6 +78,7 @@ ROUTE_ACTIONS: Mapping[tuple[str, str], str] = {
     ("GET", "/runs/{}/files"): FILES_LIST,
     ("GET", "/runs/{}/file"): FILES_GET,
     ("DELETE", "/runs/{}/files"): FILES_DELETE,
+    ("GET", "/runs/{}/ro-crate"): FILES_GET,
     ("POST", "/batches"): BATCHES_EXECUTE,
     ("GET", "/batches/{}"): BATCHES_GET,
     ("POST", "/batches/{}/cancel"): BATCHES_CANCEL,
