@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from cromwes.cromwell.types import Metadata
 from cromwes.models import State
+from cromwes.translate.crate_provenance import SCHEMA, action_times, task_actions
 from cromwes.translate.rocrate import CrateFile, WorkflowFile
 from cromwes.translate.runfiles import FileType
 from cromwes.translate.tasklogs import Task, failure_messages
@@ -37,8 +38,6 @@ PROFILES = {
 PROVENANCE = f"{WFRUN}/provenance/0.5"
 WFRUN_CONTEXT = "https://w3id.org/ro/terms/workflow-run/context"
 CROMWELL = "https://github.com/broadinstitute/cromwell"
-SCHEMA = "http://schema.org/"
-DONE_CALLS = frozenset({"Done"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -127,7 +126,7 @@ def crate_metadata(record: RunRecord) -> dict[str, Any]:
         f"#{record.run_id}",
         object=inputs,
         result=outputs,
-        properties=_times(metadata, f"Run {record.run_id} of {name}"),
+        properties=action_times(metadata, f"Run {record.run_id} of {name}"),
     )
     run["actionStatus"] = {"@id": SCHEMA + _status(record.state)}
     if record.state is not State.COMPLETE:
@@ -149,13 +148,13 @@ def crate_metadata(record: RunRecord) -> dict[str, Any]:
     )
     if record.engine_version:
         engine["softwareVersion"] = record.engine_version
-    controls = _provenance(crate, entity, workflow, record.tasks) if record.tasks else []
+    controls = task_actions(crate, entity, workflow, record.tasks) if record.tasks else []
     organize = entity(
         f"#engine-{record.run_id}",
         {
             "@type": "OrganizeAction",
             "name": f"Cromwell orchestrating run {record.run_id}",
-            **_times(metadata, None),
+            **action_times(metadata, None),
         },
     )
     organize["instrument"], organize["result"], organize["object"] = engine, run, controls
@@ -242,70 +241,6 @@ def _realized(
             )
         )
     return realized
-
-
-def _provenance(
-    crate: Any, entity: Callable[[str, dict[str, Any]], Any], workflow: Any, tasks: Sequence[Task]
-) -> list[Any]:
-    tools: dict[str, tuple[Any, Any]] = {}
-    controls = []
-    for task in tasks:
-        call = _call_path(task.id)
-        if call not in tools:
-            tool = entity(
-                f"#call-{quote(call, safe='~.')}", {"@type": "SoftwareApplication", "name": call}
-            )
-            step = entity(
-                f"#step-{quote(call, safe='~.')}",
-                {
-                    "@type": "HowToStep",
-                    "name": call,
-                    "position": str(len(tools)),
-                    "workExample": {"@id": tool.id},
-                },
-            )
-            workflow.append_to("hasPart", tool)
-            workflow.append_to("step", step)
-            tools[call] = (tool, step)
-        tool, step = tools[call]
-        properties = _times(task, f"Task {task.id}")
-        if task.command:
-            properties["description"] = task.command
-        action = crate.add_action(
-            tool, f"#task-{quote(task.id, safe=':@~.')}", properties=properties
-        )
-        done = task.status in DONE_CALLS
-        action["actionStatus"] = {
-            "@id": SCHEMA + ("CompletedActionStatus" if done else "FailedActionStatus")
-        }
-        if not done:
-            action["error"] = "; ".join(task.system_logs)
-        controls.append(
-            entity(
-                f"#control-{quote(task.id, safe=':@~.')}",
-                {
-                    "@type": "ControlAction",
-                    "name": f"orchestrate {task.id}",
-                    "instrument": {"@id": step.id},
-                    "object": {"@id": action.id},
-                },
-            )
-        )
-    return controls
-
-
-def _call_path(task_id: str) -> str:
-    """The call a task attempt runs, shards and attempts left out: `wf.sub~sub.task`."""
-    return "~".join(part.split("@")[0].split(":")[0] for part in task_id.split("~"))
-
-
-def _times(source: Any, name: str | None) -> dict[str, Any]:
-    if isinstance(source, Task):
-        start, end = source.start_time, source.end_time
-    else:
-        start, end = rfc3339(source.get("start")), rfc3339(source.get("end"))
-    times = {"startTime": start, "endTime": end, **({"name": name} if name else {})}
-    return {key: value for key, value in times.items() if value is not None}
 
 
 def _status(state: State) -> str:
