@@ -13,7 +13,7 @@ from cromwes.api.render import json_response
 from cromwes.api.submitting import received_body, submitter_for, wes_submission
 from cromwes.appkeys import CROMWELL, PREPARED, SETTINGS, STORAGE
 from cromwes.auth.base import principal_of
-from cromwes.errors import PayloadTooLarge
+from cromwes.errors import PayloadTooLarge, WesError
 from cromwes.service.batches import (
     BatchRules,
     Failure,
@@ -136,10 +136,10 @@ def _rules(request: web.Request) -> BatchRules:
     )
 
 
-def _nothing_submitted(first: Failure) -> Exception:
-    first.cause.msg = f"No run of the batch was submitted; workflow_params[{first.index}]: " + (
-        first.msg
-    )
+def _nothing_submitted(first: Failure) -> WesError:
+    """The first element's error, as the whole batch's: nothing of it was submitted."""
+    prefix = f"No run of the batch was submitted; workflow_params[{first.index}]: "
+    first.cause.msg = prefix + first.msg
     return first.cause
 
 
