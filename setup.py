@@ -50,6 +50,8 @@ setup(
         "jsonpath-ng>=1.6",
         "orjson>=3.9",
         'uvloop>=0.19; sys_platform != "win32"',
+        "rocrate>=0.16,<1",  # the metadata of a run's Workflow Run RO-Crate
+        "stream-zip>=0.0.83",  # that crate as a zip streamed with flat memory
     ],
     extras_require={
         "emulator": EMULATOR_REQUIRES,

@@ -86,7 +86,14 @@ async def _files(request: web.Request, run_id: str) -> tuple[Storage, list[RunFi
     """The run's storage view and files; the caller's right to the run was checked by
     `owned_run_id`."""
     metadata, _ = await request.app[CROMWELL].metadata(run_id, include_keys=FILE_KEYS)
-    return own_files(request.app[STORAGE], metadata, run_id, request.app[PREPARED].path_rules)
+    prepared = request.app[PREPARED]
+    return own_files(
+        request.app[STORAGE],
+        metadata,
+        run_id,
+        prepared.path_rules,
+        batch_label=prepared.batch_labels.batch,
+    )
 
 
 def _resolve_jsonpath(expression: str, run_log: Any) -> str:

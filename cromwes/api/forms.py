@@ -1,4 +1,4 @@
-"""Receive a POST /runs body: multipart (streamed), urlencoded or JSON.
+"""Receive a POST /runs or POST /batches body: multipart (streamed), urlencoded or JSON.
 
 Every field a client sends is either a WES RunRequest field, a `workflow_attachment` (multipart
 only), or a 400 naming it: nothing is dropped in silence. If anything fails before Cromwell
@@ -32,11 +32,18 @@ async def received_submission(
     folder: str,
     limits: UploadSettings,
     keep_in_memory: Callable[[str], bool],
+    endpoint: str = "POST /runs",
+    params_depth: int = 1,
 ) -> AsyncIterator[ReceivedBody]:
-    """The request's fields and attachments; staged files are removed if the block fails."""
+    """The request's fields and attachments; staged files are removed if the block fails.
+
+    `endpoint` names the operation in error messages; `params_depth` is the depth at which one
+    run's inputs sit in `workflow_params` (a batch's array wraps them: 2)."""
     received = ReceivedBody()
     try:
-        await _receive(request, received, storage, folder, limits, keep_in_memory)
+        await _receive(
+            request, received, storage, folder, limits, keep_in_memory, endpoint, params_depth
+        )
         yield received
     except BaseException:
         if received.staged:
@@ -55,6 +62,8 @@ async def _receive(
     folder: str,
     limits: UploadSettings,
     keep_in_memory: Callable[[str], bool],
+    endpoint: str,
+    params_depth: int,
 ) -> None:
     content_type = request.content_type
     if request.content_length is not None and request.content_length > limits.max_request_size:
@@ -63,12 +72,19 @@ async def _receive(
         )
     if content_type == "multipart/form-data":
         await receive_multipart(
-            request, received, storage, folder, limits, keep_in_memory, known=RUN_REQUEST_FIELDS
+            request,
+            received,
+            storage,
+            folder,
+            limits,
+            keep_in_memory,
+            known=RUN_REQUEST_FIELDS,
+            endpoint=endpoint,
         )
         return
     if content_type not in FORM_TYPES:
         raise InvalidRequest(
-            f"POST /runs takes a body of type {', '.join(FORM_TYPES)}; got "
+            f"{endpoint} takes a body of type {', '.join(FORM_TYPES)}; got "
             f"{request.headers.get('Content-Type') or 'no Content-Type'}."
         )
     if request.content_length is not None and request.content_length > limits.max_in_memory_size:
@@ -78,17 +94,18 @@ async def _receive(
             "files as multipart/form-data parts."
         )
     if content_type == "application/json":
-        received.fields = _known_fields(await _json_body(request))
+        received.fields = _known_fields(await _json_body(request, params_depth), endpoint)
     else:
         pairs = list((await request.post()).items())
         _no_repeats(key for key, _ in pairs)
-        received.fields = _known_fields(dict(pairs))
+        received.fields = _known_fields(dict(pairs), endpoint)
 
 
-async def _json_body(request: web.Request) -> dict[str, Any]:
+async def _json_body(request: web.Request, params_depth: int) -> dict[str, Any]:
     try:
-        # One level more than a field may nest: the RunRequest object wraps its fields.
-        body = client_json(await request.read(), max_depth=MAX_DEPTH + 1)
+        # The RunRequest object wraps its fields: one level more than a field may nest, and
+        # one more for a batch, whose workflow_params array wraps each run's inputs.
+        body = client_json(await request.read(), max_depth=MAX_DEPTH + params_depth)
     except ValueError as exc:
         raise InvalidRequest(f"The JSON body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
@@ -96,7 +113,7 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def _known_fields(fields: dict[str, Any]) -> dict[str, Any]:
+def _known_fields(fields: dict[str, Any], endpoint: str) -> dict[str, Any]:
     unknown = sorted(name for name in fields if name not in RUN_REQUEST_FIELDS)
     if ATTACHMENT_FIELD in unknown:
         raise InvalidRequest(
@@ -104,7 +121,7 @@ def _known_fields(fields: dict[str, Any]) -> dict[str, Any]:
         )
     if unknown:
         raise InvalidRequest(
-            f"POST /runs has no field {', '.join(map(repr, unknown))}; its fields are "
+            f"{endpoint} has no field {', '.join(map(repr, unknown))}; its fields are "
             f"{', '.join(sorted(RUN_REQUEST_FIELDS))}."
         )
     return fields

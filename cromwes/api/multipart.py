@@ -1,4 +1,4 @@
-"""Stream a multipart POST /runs body, part by part, within its limits.
+"""Stream a multipart POST /runs (or /batches) body, part by part, within its limits.
 
 A part named after a RunRequest field is that field, whatever its file name or content type
 (`curl -F workflow_params=@inputs.json`); only `workflow_attachment` parts are attachments.
@@ -82,6 +82,7 @@ async def receive_multipart(
     keep_in_memory: Callable[[str], bool],
     *,
     known: frozenset[str],
+    endpoint: str = "POST /runs",
 ) -> None:
     """Read every part into `received`; `known` are the field names a text part may have."""
     budget = _Budget(limits)
@@ -103,7 +104,7 @@ async def receive_multipart(
                     raise InvalidRequest(f"field {part.name} was sent more than once.")
                 received.fields[part.name] = await _text_field(part, budget)
             else:
-                raise InvalidRequest(_unknown_part(part.name, known))
+                raise InvalidRequest(_unknown_part(part.name, known, endpoint))
             # Parts already buffered are read without waiting; yield so that one large body
             # cannot hold the event loop (and every other request) until it is parsed.
             await asyncio.sleep(0)
@@ -112,10 +113,10 @@ async def receive_multipart(
         raise InvalidRequest(f"The multipart body is malformed: {exc}") from exc
 
 
-def _unknown_part(name: str | None, known: frozenset[str]) -> str:
+def _unknown_part(name: str | None, known: frozenset[str], endpoint: str) -> str:
     what = f"a part named {name!r}" if name else "a part without a name"
     return (
-        f"POST /runs does not take {what}; its parts are {', '.join(sorted(known))} and "
+        f"{endpoint} does not take {what}; its parts are {', '.join(sorted(known))} and "
         f"{ATTACHMENT_FIELD} (files, repeatable)."
     )
 

@@ -22,8 +22,8 @@ UI_PATH = "/docs"
 STATIC_PATH = "/docs/static"
 DESCRIPTION = (
     "GA4GH Workflow Execution Service 1.1 in front of Cromwell. Extensions beyond WES are tagged "
-    "`(extension)`: run-list filters, log streams, 409 on cancelling a finished run, health "
-    "probes, metrics, discovery."
+    "`(extension)`: run-list filters, log streams, 409 on cancelling a finished run, run files "
+    "and a run's RO-Crate, batches, health probes, metrics, discovery."
 )
 _DROPPED_KEYS = ("produces",)
 """Swagger 2 keys aiohttp-apigami's `@docs` adds even to an OpenAPI 3 document."""

@@ -2,11 +2,23 @@
 
 from aiohttp import web
 
-from cromwes.api import discovery, files, health, logs, metrics, runs, service_info, tasks
+from cromwes.api import (
+    batches,
+    discovery,
+    files,
+    health,
+    logs,
+    metrics,
+    rocrate,
+    runs,
+    service_info,
+    tasks,
+)
 from cromwes.appkeys import SETTINGS
 from cromwes.models import BASE_PATH as WES
 
 RUN = f"{WES}/runs/{{run_id}}"
+BATCH = f"{WES}/batches/{{batch_id}}"
 
 
 def add_routes(app: web.Application) -> None:
@@ -31,6 +43,11 @@ def add_routes(app: web.Application) -> None:
             web.get(f"{RUN}/files", files.list_files),
             web.get(f"{RUN}/file", files.get_file),
             web.delete(f"{RUN}/files", files.delete_files),
+            web.get(f"{RUN}/ro-crate", rocrate.get_ro_crate),
+            # Extensions: batches, one workflow over many inputs.
+            web.post(f"{WES}/batches", batches.submit),
+            web.get(BATCH, batches.get_batch),
+            web.post(f"{BATCH}/cancel", batches.cancel_batch),
         ]
     )
     # Operations and discovery (extensions; paths of DNAstack's service kept for its probes).

@@ -5,21 +5,19 @@ from aiohttp_apigami import docs, querystring_schema, response_schema
 
 from cromwes.api import schemas
 from cromwes.api.audit import SUBMIT, audited
-from cromwes.api.forms import received_submission
 from cromwes.api.params import owned_run_id, owner, page_size
 from cromwes.api.render import etag_response, json_response
+from cromwes.api.submitting import received_body, submitter_for, wes_submission
 from cromwes.api.urls import run_url
-from cromwes.appkeys import CROMWELL, PREPARED, RUN_DETAILS, SERVICE_STATE, SETTINGS, STORAGE
+from cromwes.appkeys import CROMWELL, PREPARED, RUN_DETAILS, SETTINGS, STORAGE
 from cromwes.auth.base import principal_of
 from cromwes.models import RunId, RunLog
-from cromwes.policy.allowlist import AttachmentDigest, authorize_workflow
-from cromwes.policy.paths import translate_inputs, translate_outputs
+from cromwes.policy.paths import translate_outputs
 from cromwes.service.run_listing import run_page
 from cromwes.service.runs import cancel, run_status
-from cromwes.service.submissions import planned_run, submission_identity, submit
+from cromwes.service.submissions import planned_run, submission_identity
 from cromwes.translate.listing import run_filters
 from cromwes.translate.runlog import RunUrls, pending_run_log, run_log
-from cromwes.translate.submission import WesSubmission, cromwell_submission
 
 ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (400, 401, 403, 404, 500, 502)}
 
@@ -62,36 +60,15 @@ async def submit_run(request: web.Request) -> web.Response:
     settings, prepared = request.app[SETTINGS], request.app[PREPARED]
     key = request.headers.get("Idempotency-Key")
     caller = principal_of(request).id
-    storage = request.app[STORAGE]
     planned = planned_run(key, caller, run_id_key=prepared.run_id_key, owner_key=prepared.owner_key)
-    async with received_submission(
-        request,
-        storage=storage,
-        folder=planned.staging_folder,
-        limits=settings.uploads,
-        keep_in_memory=prepared.submission_rules.kept_in_memory,
-    ) as body:
-        submission = WesSubmission(
-            **schemas.RunWorkflowForm().load(body.fields), attachments=tuple(body.attachments)
-        )
-        authorize_workflow(
-            submission.workflow_url,
-            [AttachmentDigest(a.name, a.md5) for a in submission.attachments],
-            settings.workflows.authorizers,
-        )
+    async with received_body(request, planned.staging_folder, endpoint="POST /runs") as body:
+        submission = wes_submission(schemas.RunWorkflowForm().load(body.fields), body)
+        submitter = await submitter_for(request)
+        submitter.authorize(submission)
         identity = submission_identity(planned, submission, settings.cromwell.idempotency_label)
-        form = cromwell_submission(
-            submission,
-            prepared.submission_rules,
-            user_id=caller,
-            extra_labels=identity.labels,
-            translate_inputs=lambda inputs: translate_inputs(inputs, prepared.path_rules),
-            requested_id=identity.run_id if key or settings.cromwell.request_workflow_ids else None,
-            engine_version=await request.app[SERVICE_STATE].engine_version(),
-        )
-        run_id, created = await submit(request.app[CROMWELL], form, identity)
+        run_id, created = await submitter.send(submitter.form(submission, identity), identity)
         if not created:  # a retry: its own staged copies are not needed
-            await storage.remove_staged(body.staged)
+            await request.app[STORAGE].remove_staged(body.staged)
     return json_response(RunId(run_id))
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from cromwes.jsontext import client_json
+from cromwes.jsontext import MAX_DEPTH, client_json
 from cromwes.models import State
 
 INT64 = validate.Range(min=-(2**63), max=2**63 - 1)
@@ -63,7 +63,7 @@ class RunWorkflowForm(Schema):
     workflow_url = fields.String(required=True, validate=validate.Length(min=1))
     workflow_type = fields.String(required=True, validate=validate.Length(min=1))
     workflow_type_version = fields.String(required=True, validate=validate.Length(min=1))
-    workflow_params = JsonObject(load_default=dict)
+    workflow_params: fields.Field = JsonObject(load_default=dict)
     tags = StringMap(load_default=dict)
     workflow_engine_parameters = StringMap(load_default=dict, allow_null_values=True)
     workflow_engine = fields.String(load_default=None)
@@ -215,3 +215,66 @@ RUN_WORKFLOW_BODY = {
         "application/json": {"schema": {"type": "object"}},
     }
 }
+
+
+class JsonObjects(fields.Field):
+    """A non-empty JSON array of objects, given as an array (JSON bodies) or as JSON text."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str | bytes):
+            try:
+                # The array wraps each run's inputs, which may nest as deep as a run's own.
+                value = client_json(value, max_depth=MAX_DEPTH + 1)
+            except ValueError as exc:
+                raise ValidationError(f"is not valid JSON: {exc}") from exc
+        if not isinstance(value, list) or not value:
+            raise ValidationError("must be a non-empty JSON array of input objects, one per run.")
+        for index, element in enumerate(value):
+            if not isinstance(element, dict):
+                raise ValidationError(f"element {index} must be a JSON object of inputs.")
+        return value
+
+
+class BatchForm(RunWorkflowForm):
+    """The body of POST /batches: the fields of POST /runs, with an array of workflow_params."""
+
+    workflow_params = JsonObjects(required=True)
+
+
+class ElementFailureSchema(Schema):
+    index = fields.Integer(required=True)
+    msg = fields.String()
+    status_code = fields.Integer()
+
+
+class BatchIdSchema(Schema):
+    """Extension: the answer of POST /batches and POST /batches/{batch_id}/cancel."""
+
+    batch_id = fields.String(required=True)
+    run_ids = fields.List(
+        fields.String(allow_none=True),
+        required=True,
+        metadata={
+            "description": "Submitted: one per element of workflow_params, in order, null for "
+            "an element that was not submitted. Cancelled: the runs whose cancel was asked."
+        },
+    )
+    failures = fields.List(
+        fields.Nested(ElementFailureSchema),
+        metadata={
+            "description": "Present, with status 207, when some elements could not be "
+            "submitted or cancelled: each one's index and why, as an ErrorResponse."
+        },
+    )
+
+
+class BatchStatusSchema(Schema):
+    """Extension: the answer of GET /batches/{batch_id}."""
+
+    batch_id = fields.String(required=True)
+    state = fields.String(
+        validate=validate.OneOf([s.value for s in State]),
+        metadata={"description": "The batch's overall state (see the README, *Batches*)."},
+    )
+    run_ids = fields.List(fields.String(), required=True)
+    state_counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)

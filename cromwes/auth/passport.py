@@ -11,6 +11,10 @@ As in DNAstack's service (reference-service.md §6.1), each protected WES route 
     GET  /runs/{id}/files              workbench.runs.files.list
     GET  /runs/{id}/file               workbench.runs.files.get
     DELETE /runs/{id}/files            workbench.runs.files.delete
+    GET  /runs/{id}/ro-crate           workbench.runs.files.get (the run's files, packaged)
+    POST /batches                      workbench.batches.execute
+    GET  /batches/{id}                 workbench.batches.get
+    POST /batches/{id}/cancel          workbench.batches.cancel
 
 The decision is made locally from the token, never by calling the issuer. The claim read is
 `actions`, an object mapping a resource URL to the action names granted on it:
@@ -22,7 +26,9 @@ A key grants on itself and on every URL below it, compared by path component: a 
 (Passport policies grant on URL prefixes, and their Helm policy grants on `<external url>/`).
 The names DNAstack used until July 2026 are accepted as aliases: `wes:execute`,
 `wes:runs:read` (list, get, logs, file list and read), `wes:runs:cancel`, and `wes:runs:write`
-(deleting files; our reading, the reference's mapping is closed source).
+(deleting files; our reading, the reference's mapping is closed source). They predate
+batches; each grants the batch action matching what it grants on runs (`wes:execute` submits
+a batch, `wes:runs:read` reads one, `wes:runs:cancel` cancels one), since a batch is only runs.
 
 A WES route with no action here is refused (fail closed); other protected routes, such as
 metrics, need only a valid token, as the reference's actuator endpoints did.
@@ -52,6 +58,10 @@ LOGS_GET = "workbench.runs.logs.get"
 FILES_LIST = "workbench.runs.files.list"
 FILES_GET = "workbench.runs.files.get"
 FILES_DELETE = "workbench.runs.files.delete"
+# Batches came after the reference service; named as its runs' actions are.
+BATCHES_EXECUTE = "workbench.batches.execute"
+BATCHES_GET = "workbench.batches.get"
+BATCHES_CANCEL = "workbench.batches.cancel"
 
 ROUTE_ACTIONS: Mapping[tuple[str, str], str] = {
     ("POST", "/runs"): EXECUTE,
@@ -68,13 +78,17 @@ ROUTE_ACTIONS: Mapping[tuple[str, str], str] = {
     ("GET", "/runs/{}/files"): FILES_LIST,
     ("GET", "/runs/{}/file"): FILES_GET,
     ("DELETE", "/runs/{}/files"): FILES_DELETE,
+    ("GET", "/runs/{}/ro-crate"): FILES_GET,
+    ("POST", "/batches"): BATCHES_EXECUTE,
+    ("GET", "/batches/{}"): BATCHES_GET,
+    ("POST", "/batches/{}/cancel"): BATCHES_CANCEL,
 }
 """(method, route template below the WES base path, parameters written `{}`) -> action."""
 
 ALIASES: Mapping[str, frozenset[str]] = {
-    "wes:execute": frozenset({EXECUTE}),
-    "wes:runs:read": frozenset({LIST, GET, LOGS_GET, FILES_LIST, FILES_GET}),
-    "wes:runs:cancel": frozenset({CANCEL}),
+    "wes:execute": frozenset({EXECUTE, BATCHES_EXECUTE}),
+    "wes:runs:read": frozenset({LIST, GET, LOGS_GET, FILES_LIST, FILES_GET, BATCHES_GET}),
+    "wes:runs:cancel": frozenset({CANCEL, BATCHES_CANCEL}),
     "wes:runs:write": frozenset({FILES_DELETE}),
 }
 

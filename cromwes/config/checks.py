@@ -142,6 +142,14 @@ def _limit_problems(settings: Settings) -> list[str]:
         problems.append("uploads.max_in_memory_size: must be at least 1 byte")
     if settings.uploads.max_parts < 1:
         problems.append("uploads.max_parts: must be at least 1")
+    if settings.batches.max_runs < 1:
+        problems.append("batches.max_runs: must be at least 1")
+    if not 1 <= settings.batches.submit_concurrency <= settings.cromwell.max_concurrent_calls:
+        problems.append(
+            "batches.submit_concurrency: must be between 1 and cromwell.max_concurrent_calls"
+        )
+    if settings.batches.label == settings.batches.index_label:
+        problems.append("batches.index_label: must differ from batches.label")
     return problems
 
 

@@ -285,6 +285,28 @@ class UploadSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BatchSettings:
+    max_runs: int = 1000
+    """Elements of `workflow_params` (one run each) that one POST /batches may carry."""
+    submit_concurrency: int = 8
+    """Submissions of one batch in flight to Cromwell at once (within
+    `cromwell.max_concurrent_calls`, so that other requests keep a slot)."""
+    label: str = "wes-batch-id"
+    """The label naming the batch of each of its runs (hidden from `tags`)."""
+    index_label: str = "wes-batch-index"
+    """The label giving each run's position in its batch (hidden from `tags`)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoCrateSettings:
+    max_file_size: ByteSize = ByteSize(1024 * 1024 * 1024)
+    """A run's output files up to this size are put in its RO-Crate; larger ones (and those
+    storage cannot read) are referenced by their URL on this gateway."""
+    license: str | None = None
+    """The crate's `license` (a URL, e.g. an SPDX licence); unset: a note that none was given."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LogsSettings:
     redirect: bool = False
     """Answer cloud log reads with a 302 to a signed URL instead of streaming them."""
@@ -322,6 +344,8 @@ class Settings:
     runs: RunsSettings = field(default_factory=RunsSettings)
     cache: CacheSettings = field(default_factory=CacheSettings)
     uploads: UploadSettings = field(default_factory=UploadSettings)
+    batches: BatchSettings = field(default_factory=BatchSettings)
+    ro_crate: RoCrateSettings = field(default_factory=RoCrateSettings)
     logs: LogsSettings = field(default_factory=LogsSettings)
     observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
 

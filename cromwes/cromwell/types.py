@@ -53,6 +53,8 @@ class SubmittedFiles(TypedDict, total=False):
     labels: str
     workflowType: str
     workflowTypeVersion: str
+    imports: dict[str, str]
+    """The imported workflow files, by their path in `workflowDependencies` (text, not JSON)."""
 
 
 class Metadata(TypedDict, total=False):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from cromwes.config.settings import AuthMethod, Settings
 from cromwes.policy.paths import PathRule, compile_rules
+from cromwes.translate.batches import BatchLabels
 from cromwes.translate.idempotency import DIGEST_LABEL
 from cromwes.translate.submission import SubmissionRules
 
@@ -28,6 +29,10 @@ class Prepared:
     """Of run ids derived from an Idempotency-Key (`cromwes.translate.idempotency`)."""
     owner_key: bytes
     """Of the owner bound into each minted run id (`cromwes.service.run_ids`)."""
+    batch_key: bytes
+    """Of batch ids derived from an Idempotency-Key, and of their runs' ids
+    (`cromwes.service.batches`)."""
+    batch_labels: BatchLabels
     hidden_labels: frozenset[str]
     """Labels that are bookkeeping, not the client's tags (Cromwell's id label is hidden too)."""
     auth_instructions_url: str
@@ -51,14 +56,23 @@ def prepare(settings: Settings) -> Prepared:
             user_label=cromwell.user_label,
             workflow_url_label=cromwell.workflow_url_label,
             ignored_for_staging=frozenset(cromwell.files_to_ignore_for_staging),
+            reserved_labels=frozenset({settings.batches.label, settings.batches.index_label}),
         ),
         path_rules=compile_rules(settings.path_translations),
         token_key=derived_key(secret, "page-tokens"),
         run_id_key=derived_key(secret, "idempotent-run-ids"),
         owner_key=derived_key(secret, "run-owners"),
+        batch_key=derived_key(secret, "idempotent-batches"),
         auth_instructions_url=auth_url,
+        batch_labels=BatchLabels(settings.batches.label, settings.batches.index_label),
         hidden_labels=frozenset(
-            {cromwell.workflow_url_label, cromwell.idempotency_label, DIGEST_LABEL}
+            {
+                cromwell.workflow_url_label,
+                cromwell.idempotency_label,
+                DIGEST_LABEL,
+                settings.batches.label,
+                settings.batches.index_label,
+            }
         ),
     )
 

@@ -1,13 +1,22 @@
-"""Send a submission to Cromwell, once, even when the client retries it."""
+"""Send a submission to Cromwell, once, even when the client retries it.
+
+The one submit path of `POST /runs` and `POST /batches`: a `Submitter` authorizes a workflow,
+turns a WES submission into Cromwell's form and sends it; a batch sends one per element, sharing
+the workflow files (`cromwes.service.batches`).
+"""
 
 import asyncio
 import secrets
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from cromwes.config.settings import Authorizers
 from cromwes.cromwell.client import CromwellClient
 from cromwes.cromwell.types import CromwellSubmission
 from cromwes.errors import Conflict, RunNotFound, WesError
+from cromwes.policy.allowlist import AttachmentDigest, authorize_workflow
+from cromwes.policy.paths import PathRule, translate_inputs
 from cromwes.service.run_ids import new_run_id
 from cromwes.translate.idempotency import (
     DIGEST_LABEL,
@@ -15,7 +24,12 @@ from cromwes.translate.idempotency import (
     idempotent_run_id,
     request_digest,
 )
-from cromwes.translate.submission import WesSubmission
+from cromwes.translate.submission import (
+    SubmissionRules,
+    WesSubmission,
+    WorkflowFiles,
+    cromwell_submission,
+)
 
 VISIBLE_WITHIN = 10.0
 """How long an idempotent submit waits for Cromwell to show the run (its id carries no time, so
@@ -64,6 +78,54 @@ def submission_identity(
         labels={key_label: planned.key, DIGEST_LABEL: digest},
         digest=digest,
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Submitter:
+    """Everything the submissions of one request share: the caller, the Cromwell they go to,
+    and the rules that shape them."""
+
+    client: CromwellClient
+    rules: SubmissionRules
+    path_rules: Sequence[PathRule]
+    authorizers: Authorizers
+    user_id: str | None
+    engine_version: str | None
+    request_ids: bool
+    """Choose run ids ourselves (`cromwell.request_workflow_ids`); always under a key."""
+
+    def authorize(self, submission: WesSubmission) -> None:
+        """Forbidden unless the workflow allow-lists let `submission`'s workflow run."""
+        authorize_workflow(
+            submission.workflow_url,
+            [AttachmentDigest(a.name, a.md5) for a in submission.attachments],
+            self.authorizers,
+        )
+
+    def form(
+        self,
+        submission: WesSubmission,
+        identity: SubmissionIdentity,
+        *,
+        labels: Mapping[str, str] | None = None,
+        files: WorkflowFiles | None = None,
+    ) -> CromwellSubmission:
+        """Cromwell's form for `submission` (InvalidRequest names the first broken rule)."""
+        return cromwell_submission(
+            submission,
+            self.rules,
+            user_id=self.user_id,
+            extra_labels={**(labels or {}), **identity.labels},
+            translate_inputs=lambda inputs: translate_inputs(inputs, self.path_rules),
+            requested_id=identity.run_id if identity.digest or self.request_ids else None,
+            engine_version=self.engine_version,
+            files=files,
+        )
+
+    async def send(
+        self, form: CromwellSubmission, identity: SubmissionIdentity
+    ) -> tuple[str, bool]:
+        return await submit(self.client, form, identity)
 
 
 async def submit(

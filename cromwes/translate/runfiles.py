@@ -35,8 +35,10 @@ FILE_KEYS = (
     "backendLogs",
     "subWorkflowId",
     "subWorkflowMetadata",
+    "labels",
 )
-"""The metadata keys (prefixes) the classification and the run's roots read."""
+"""The metadata keys (prefixes) the classification and the run's roots read (labels: a run of a
+batch reads its batch's staging folder, `cromwes.service.run_storage`)."""
 OUTPUTS_DIR_OPTION = "final_workflow_outputs_dir"
 RELATIVE_OUTPUTS_OPTION = "use_relative_output_paths"
 

@@ -62,6 +62,8 @@ class SubmissionRules:
     user_label: str
     workflow_url_label: str
     ignored_for_staging: frozenset[str]
+    reserved_labels: frozenset[str] = frozenset()
+    """Labels only the gateway writes (a batch's); a tag may not take their names."""
 
     def kept_in_memory(self, name: str) -> bool:
         """Whether an attachment goes to Cromwell itself (workflow files, options, imports zip)
@@ -74,6 +76,25 @@ class SubmissionRules:
         )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkflowFiles:
+    """What Cromwell runs: `workflowSource`, `workflowUrl` and `workflowDependencies`. Made
+    once per request: the runs of a batch share one copy."""
+
+    source: str | None
+    url: str | None
+    dependencies: bytes | None
+
+
+def workflow_files(
+    submission: WesSubmission, rules: SubmissionRules, *, engine_version: str | None
+) -> WorkflowFiles:
+    """The workflow of `submission`, once its type and engine are checked (InvalidRequest)."""
+    _check_workflow_type(submission, rules, engine_version)
+    source, url, dependencies = _workflow(submission, rules)
+    return WorkflowFiles(source=source, url=url, dependencies=dependencies)
+
+
 def cromwell_submission(
     submission: WesSubmission,
     rules: SubmissionRules,
@@ -83,10 +104,16 @@ def cromwell_submission(
     translate_inputs: Callable[[Any], Any],
     requested_id: str | None,
     engine_version: str | None,
+    files: WorkflowFiles | None = None,
 ) -> CromwellSubmission:
-    """The Cromwell submission for `submission`; InvalidRequest names the first broken rule."""
-    _check_workflow_type(submission, rules, engine_version)
-    source, url, dependencies = _workflow(submission, rules)
+    """The Cromwell submission for `submission`; InvalidRequest names the first broken rule.
+
+    `files`, when given, are `workflow_files(submission, ...)` made earlier (a batch's)."""
+    files = files or workflow_files(submission, rules, engine_version=engine_version)
+    if reserved := sorted(set(submission.tags) & rules.reserved_labels):
+        raise InvalidRequest(
+            f"tags {', '.join(map(repr, reserved))} are reserved: the gateway writes them."
+        )
     inputs = _with_staged_attachments(
         translate_inputs(dict(submission.workflow_params)), submission
     )
@@ -103,9 +130,9 @@ def cromwell_submission(
         workflow_engine_version=submission.workflow_engine_version,
     )
     return CromwellSubmission(
-        workflow_source=source,
-        workflow_url=url,
-        dependencies=dependencies,
+        workflow_source=files.source,
+        workflow_url=files.url,
+        dependencies=files.dependencies,
         source_name=submission.workflow_url,
         inputs=inputs,
         options=options,

@@ -89,3 +89,17 @@ async def test_the_docs_need_no_credentials_when_auth_is_on(make_stack: MakeStac
     await stack.wes.get("/docs", expect=200)
     await stack.wes.get("/docs/openapi.json", expect=200)
     await stack.wes.get("/docs/static/swagger-ui-bundle.js", expect=200)
+
+
+async def test_batches_are_documented(document: dict[str, Any]) -> None:
+    paths = document["paths"]
+    submit = paths[f"{WES}/batches"]["post"]
+    assert {"200", "207", "400", "409", "413"} <= set(submit["responses"])
+    assert "multipart/form-data" in submit["requestBody"]["content"]
+    answer = submit["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": "#/components/schemas/BatchId"}
+    assert "get" in paths[f"{WES}/batches/{{batch_id}}"]
+    assert "post" in paths[f"{WES}/batches/{{batch_id}}/cancel"]
+    assert {"batch_id", "run_ids", "failures"} <= set(
+        document["components"]["schemas"]["BatchId"]["properties"]
+    )

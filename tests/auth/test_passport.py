@@ -16,6 +16,7 @@ from tests.auth.issuer import AUDIENCE, Issuer, KeyPair
 WES = AUDIENCE + BASE_PATH
 ALL_ACTIONS = sorted(set(ROUTE_ACTIONS.values()))
 RUN = f"{BASE_PATH}/runs/not-a-run"
+BATCH = f"{BASE_PATH}/batches/not-a-batch"
 """A run id the handlers refuse with 404 before calling Cromwell: a 404 proves the caller got
 through authorization."""
 
@@ -44,6 +45,8 @@ async def test_a_grant_on_the_gateway_root_opens_every_route(
         ("POST", f"{RUN}/cancel"),
         ("GET", f"{RUN}/logs/stderr"),
         ("GET", f"{RUN}/logs/task/some-task/stdout"),
+        ("GET", BATCH),
+        ("POST", f"{BATCH}/cancel"),
     ):
         response = await client.request(method, path, headers=bearer(token))
         await error_body(response, 404)
@@ -68,6 +71,9 @@ async def test_a_token_without_scope_wes_is_403_insufficient_scope(
         ("POST", f"{RUN}/cancel", ["workbench.runs.get"], "workbench.runs.cancel"),
         ("GET", f"{RUN}/logs/stderr", ["workbench.runs.get"], "workbench.runs.logs.get"),
         ("GET", f"{RUN}/tasks", ["workbench.runs.logs.get"], "workbench.runs.get"),
+        ("POST", f"{BASE_PATH}/batches", ["workbench.runs.execute"], "workbench.batches.execute"),
+        ("GET", BATCH, ["workbench.runs.list"], "workbench.batches.get"),
+        ("POST", f"{BATCH}/cancel", ["workbench.runs.cancel"], "workbench.batches.cancel"),
     ],
 )
 async def test_a_missing_action_is_403(
