@@ -2,7 +2,18 @@
 
 from aiohttp import web
 
-from cromwes.api import discovery, files, health, logs, metrics, runs, service_info, tasks
+from cromwes.api import (
+    discovery,
+    events,
+    files,
+    health,
+    logs,
+    metrics,
+    runs,
+    service_info,
+    tasks,
+    ui,
+)
 from cromwes.appkeys import SETTINGS
 from cromwes.models import BASE_PATH as WES
 
@@ -31,6 +42,9 @@ def add_routes(app: web.Application) -> None:
             web.get(f"{RUN}/files", files.list_files),
             web.get(f"{RUN}/file", files.get_file),
             web.delete(f"{RUN}/files", files.delete_files),
+            # Extensions: server-sent events of one run, and of every run the caller may list.
+            web.get(f"{RUN}/events", events.run_events),
+            web.get(f"{WES}/events", events.events),
         ]
     )
     # Operations and discovery (extensions; paths of DNAstack's service kept for its probes).
@@ -46,6 +60,8 @@ def add_routes(app: web.Application) -> None:
             web.get("/actuator/info", health.info),
         ]
     )
+    if app[SETTINGS].ui.enabled:
+        ui.add_ui_routes(app)
     if app[SETTINGS].observability.metrics_enabled:
         app.router.add_routes(
             [
