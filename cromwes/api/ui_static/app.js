@@ -17,11 +17,14 @@ const context = {
     liveBadge.classList.toggle("on", on);
   },
   warn(error) {
-    if (error instanceof ApiError && error.wantsToken) return askForToken();
-    if (error instanceof ApiError) show(error.message);
+    if (error instanceof ApiError) context.fail(error);
   },
   fail(error) {
     if (error instanceof ApiError && error.wantsToken) return askForToken();
+    if (error instanceof ApiError && error.status === 401) {
+      // Basic auth: the browser asks for the user name and password itself, on a reload.
+      return show(`Sign-in needed: ${error.message} Reload the page to sign in.`);
+    }
     show(error instanceof Error ? error.message : String(error));
   },
 };

@@ -59,6 +59,7 @@ export function formatTime(text) {
 
 export function formatDuration(milliseconds) {
   if (milliseconds === null || milliseconds === undefined || milliseconds < 0) return "—";
+  if (milliseconds < 1000) return `${Math.round(milliseconds)}ms`;
   const seconds = Math.round(milliseconds / 1000);
   if (seconds < 60) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);

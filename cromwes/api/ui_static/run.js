@@ -29,14 +29,15 @@ export function runPage(main, runId, context) {
   let refreshTimer = null;
   let tail = null;
 
-  const title = h("h1", { class: "mono" }, runId);
+  const title = h("h1", {}, runId);
+  const subtitle = h("p", { class: "mono muted subtitle" }, runId);
   const badge = h("span", { id: "run-state" });
   const cancel = h("button", { type: "button", id: "cancel", class: "danger", hidden: true, onclick: onCancel }, "Cancel run");
   const facts = h("dl", { class: "facts" });
   const tags = h("div", { id: "tags" });
   const inputs = h("pre", { id: "inputs", class: "json" });
   const outputs = h("pre", { id: "outputs", class: "json" });
-  const failures = h("div", { id: "failures" });
+  const failures = h("div", { id: "failures" }, h("p", { class: "muted" }, "None so far."));
   const chart = h("div", { class: "chart" });
   const taskBody = h("tbody");
   const tailSelect = h("select", { id: "tail-task", "aria-label": "Task" });
@@ -46,7 +47,7 @@ export function runPage(main, runId, context) {
   replace(main,
     h("p", {}, h("a", { href: "./#/" }, "← All runs")),
     h("section", { class: "card" },
-      h("div", { class: "card-head" }, h("div", {}, title, badge), cancel), facts),
+      h("div", { class: "card-head" }, h("div", {}, h("div", { class: "title" }, title, badge), subtitle), cancel), facts),
     h("div", { class: "grid" },
       h("section", { class: "card" }, h("h2", {}, "Tags"), tags),
       h("section", { class: "card" }, h("h2", {}, "Failures"), failures)),
@@ -69,7 +70,13 @@ export function runPage(main, runId, context) {
     state = later(state, runLog.state);
     tasks = runLog.task_logs ?? await allTasks();
     draw();
-    if (TERMINAL.has(runLog.state) || runLog.run_log?.system_logs?.length) await drawFailures();
+    if (TERMINAL.has(runLog.state)) {
+      await drawFailures();
+    } else {
+      // Cromwell reports failures once a run has ended; until then, only the gateway's notes.
+      const notes = runLog.run_log?.system_logs || [];
+      replace(failures, h("p", { class: "muted" }, notes.length ? notes.join(" ") : "None so far."));
+    }
   }
 
   async function allTasks() {
@@ -86,7 +93,7 @@ export function runPage(main, runId, context) {
   function draw() {
     const log = runLog.run_log || {};
     const request = runLog.request || {};
-    title.textContent = log.name ? `${log.name} · ${runId}` : runId;
+    title.textContent = log.name || "Run";
     replace(badge, stateBadge(state));
     cancel.hidden = !CANCELLABLE.has(state);
     replace(facts,
@@ -125,7 +132,7 @@ export function runPage(main, runId, context) {
 
   function drawTasks() {
     const views = taskViews();
-    replace(chart, timeline(views));
+    replace(chart, timeline(views, runLog.run_log?.start_time));
     replace(taskBody, views.map((task) => h("tr", { "data-task-id": task.id },
       h("td", { class: "mono" }, task.name),
       h("td", {}, task.shard ?? "—"),
@@ -137,7 +144,8 @@ export function runPage(main, runId, context) {
       h("td", {}, formatDuration(duration(task.start_time, task.end_time))),
       h("td", { class: "links" },
         task.stdout ? h("a", { href: apiUrl(taskLogPath(runId, task.id, "stdout")), target: "_blank", rel: "noopener" }, "stdout") : null,
-        task.stderr ? h("a", { href: apiUrl(taskLogPath(runId, task.id, "stderr")), target: "_blank", rel: "noopener" }, "stderr") : null))));
+        task.stderr ? h("a", { href: apiUrl(taskLogPath(runId, task.id, "stderr")), target: "_blank", rel: "noopener" }, "stderr") : null,
+        task.stdout ? h("button", { type: "button", class: "link", onclick: () => follow(task.id) }, "tail") : null))));
     const chosen = tailSelect.value;
     replace(tailSelect, views.map((task) => h("option", { value: task.id, selected: task.id === chosen }, task.id)));
   }
@@ -167,6 +175,13 @@ export function runPage(main, runId, context) {
     } finally {
       cancel.disabled = false;
     }
+  }
+
+  function follow(taskId) {
+    tailSelect.value = taskId;
+    tailStream.value = "stdout";
+    startTail();
+    tailText.scrollIntoView({ block: "nearest" });
   }
 
   async function startTail() {
@@ -206,7 +221,7 @@ export function runPage(main, runId, context) {
     onError: (error) => { context.live(false); context.warn(error); },
   });
   // Running bars grow with the clock.
-  const ticker = setInterval(() => { if (runLog && !TERMINAL.has(state)) drawTasks(); }, 1000);
+  const ticker = setInterval(() => { if (runLog && !TERMINAL.has(state)) draw(); }, 1000);
   refresh().catch(context.fail);
 
   return () => {

@@ -1,5 +1,6 @@
 // The timeline: one bar per task attempt from its start to its end (or to now while it runs),
-// coloured by state, as in Cromwell's timing diagram. Drawn as SVG; redrawn as the run goes on.
+// coloured by state, over the run's time from its start, as in Cromwell's timing diagram. Drawn
+// as SVG; redrawn as the run goes on.
 
 import { svg } from "./dom.js";
 
@@ -8,7 +9,7 @@ const LABEL = 260;
 const AXIS = 26;
 const WIDTH = 1000;
 
-export function timeline(tasks, now = Date.now()) {
+export function timeline(tasks, runStart, now = Date.now()) {
   const bars = tasks
     .filter((task) => task.start_time)
     .map((task) => ({
@@ -25,7 +26,8 @@ export function timeline(tasks, now = Date.now()) {
     chart.append(svg("text", { x: 8, y: AXIS + 14, class: "timeline-empty" }, "No task has started yet."));
     return chart;
   }
-  const start = Math.min(...bars.map((bar) => bar.from));
+  const origin = runStart ? new Date(runStart).getTime() : NaN;
+  const start = Math.min(...bars.map((bar) => bar.from), Number.isNaN(origin) ? Infinity : origin);
   const end = Math.max(...bars.map((bar) => bar.to), start + 1000);
   const span = end - start;
   const plot = WIDTH - LABEL - 12;
@@ -41,7 +43,7 @@ export function timeline(tasks, now = Date.now()) {
     const name = `${task.name}${task.attempt > 1 ? ` (attempt ${task.attempt})` : ""}`;
     const bar = svg("rect", {
       x: x(from), y: y + 3, width: Math.max(x(to) - x(from), 2), height: ROW - 6, rx: 3,
-      class: `bar bar-${task.state.toLowerCase()}`, "data-task-id": task.id,
+      class: `bar bar-${task.state.toLowerCase()}`, "data-task-id": task.id, "data-ms": to - from,
     }, svg("title", {}, `${name}: ${task.state}, ${label(to - from)}`));
     chart.append(svg("text", { x: LABEL - 8, y: y + ROW / 2 + 4, class: "timeline-label" }, clip(name)), bar);
   });
