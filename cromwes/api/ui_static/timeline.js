@@ -28,7 +28,7 @@ export function timeline(tasks, runStart, now = Date.now()) {
   }
   const origin = runStart ? new Date(runStart).getTime() : NaN;
   const start = Math.min(...bars.map((bar) => bar.from), Number.isNaN(origin) ? Infinity : origin);
-  const end = Math.max(...bars.map((bar) => bar.to), start + 1000);
+  const end = Math.max(...bars.map((bar) => bar.to), start + 200);
   const span = end - start;
   const plot = WIDTH - LABEL - 12;
   const x = (time) => LABEL + ((time - start) / span) * plot;
@@ -51,7 +51,8 @@ export function timeline(tasks, runStart, now = Date.now()) {
 }
 
 function ticks(span) {
-  const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400].map((s) => s * 1000);
+  const steps = [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200,
+    21600, 43200, 86400].map((s) => s * 1000);
   const step = steps.find((candidate) => span / candidate <= 8) || steps.at(-1);
   const all = [];
   for (let at = 0; at <= span; at += step) all.push(at);
@@ -59,6 +60,7 @@ function ticks(span) {
 }
 
 function label(milliseconds) {
+  if (milliseconds < 1000) return `${Math.round(milliseconds)}ms`;
   const seconds = Math.round(milliseconds / 1000);
   if (seconds < 60) return `${seconds}s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60 ? ` ${seconds % 60}s` : ""}`;
