@@ -48,6 +48,8 @@ TASK_STATES: Mapping[str, State] = {
     "RetryableFailure": State.EXECUTOR_ERROR,
     "Aborted": State.CANCELED,
     "Unstartable": State.SYSTEM_ERROR,
+    # Older Cromwells' word for a preempted attempt (metadata-scatter-preempted-retry.json).
+    "Preempted": State.PREEMPTED,
 }
 """Cromwell's call `executionStatus` (cromwell-api.md §2.3) in WES's vocabulary."""
 _NOT_STARTED = frozenset(s for s, state in TASK_STATES.items() if state is State.QUEUED)
