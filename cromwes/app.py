@@ -27,6 +27,8 @@ from cromwes.appkeys import (
     PROXIES,
     REQUEST_IDS,
     RUN_DETAILS,
+    RUN_EVENTS,
+    RUN_LIST_EVENTS,
     SERVICE_INFO_BODIES,
     SERVICE_STATE,
     SETTINGS,
@@ -41,6 +43,8 @@ from cromwes.observability.request_ids import RequestIds, cromwell_headers
 from cromwes.service.background import BackgroundTasks
 from cromwes.service.prepared import prepare
 from cromwes.service.run_details import RunDetails
+from cromwes.service.run_events import run_events
+from cromwes.service.run_list_events import ListWindow, run_list_events
 from cromwes.service.service_state import ServiceState
 from cromwes.storage.select import open_storage
 
@@ -79,6 +83,8 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_cromwell)
     app.cleanup_ctx.append(_storage)
     app.cleanup_ctx.append(_background)
+    app.cleanup_ctx.append(_event_hubs)
+    app.on_shutdown.append(_end_event_streams)
     add_routes(app)
     spec = setup_aiohttp_apispec(
         app,
@@ -149,3 +155,24 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     app[BACKGROUND] = tasks
     yield
     await tasks.close()
+
+
+async def _event_hubs(app: web.Application) -> AsyncIterator[None]:
+    """The watchers the event streams share, over the Cromwell client and run details."""
+    events = app[SETTINGS].events
+    app[RUN_EVENTS] = run_events(app[RUN_DETAILS], interval=events.poll_interval)
+    app[RUN_LIST_EVENTS] = run_list_events(
+        app[CROMWELL],
+        window=ListWindow(recent=events.recent_runs, max_active=events.max_active_runs),
+        hidden_labels=app[PREPARED].hidden_labels,
+        interval=events.poll_interval,
+    )
+    yield
+    await _end_event_streams(app)
+
+
+async def _end_event_streams(app: web.Application) -> None:
+    # on_shutdown: streams never end by themselves, and the server waits for open requests.
+    for key in (RUN_EVENTS, RUN_LIST_EVENTS):
+        if (hub := app.get(key)) is not None:
+            hub.close()

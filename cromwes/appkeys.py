@@ -17,7 +17,9 @@ from cromwes.service.background import BackgroundTasks
 from cromwes.service.prepared import Prepared
 from cromwes.service.run_details import RunDetails
 from cromwes.service.service_state import ServiceState
+from cromwes.service.watching import Hub
 from cromwes.storage.base import Storage
+from cromwes.translate.listing import RunFilters
 
 SETTINGS = web.AppKey("settings", Settings)
 HTTP_SESSION = web.AppKey("http_session", aiohttp.ClientSession)
@@ -39,3 +41,7 @@ BACKGROUND = web.AppKey("background", BackgroundTasks)
 PROXIES = web.AppKey("proxies", TrustedProxies)
 """The peers whose forwarding headers are believed (`server.trusted_proxies`)."""
 SERVICE_INFO_BODIES = web.AppKey("service_info_bodies", LruCache[tuple[object, ...], bytes])
+RUN_EVENTS: web.AppKey[Hub[str]] = web.AppKey("run_events")
+"""One watcher per run id that any `/runs/{id}/events` stream follows."""
+RUN_LIST_EVENTS: web.AppKey[Hub[RunFilters]] = web.AppKey("run_list_events")
+"""One watcher per distinct filter that any `/events` stream follows."""

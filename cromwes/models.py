@@ -52,6 +52,10 @@ class RunSummary:
     tags: Mapping[str, str]
     start_time: str | None = None
     end_time: str | None = None
+    name: str | None = None
+    """Extension: the workflow's name (Cromwell's, once it has picked the run up)."""
+    submitted_time: str | None = None
+    """Extension: when Cromwell accepted the run."""
 
 
 @dataclass(frozen=True, slots=True)

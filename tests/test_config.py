@@ -126,11 +126,24 @@ def test_spring_style_yaml_and_json_are_read(tmp_path: Path) -> None:
         ({"SERVER_TRUSTED_PROXIES": "127.0.0.1,nginx"}, "server.trusted_proxies[1]"),
         ({"WES_UPLOADS_MAX_PARTS": "0"}, "uploads.max_parts"),
         ({"WES_UPLOADS_MAX_IN_MEMORY_SIZE": "0"}, "uploads.max_in_memory_size"),
+        ({"WES_EVENTS_POLL_INTERVAL": "0"}, "events.poll_interval"),
+        ({"WES_EVENTS_KEEPALIVE_INTERVAL": "-1"}, "events.keepalive_interval"),
+        ({"WES_EVENTS_RECENT_RUNS": "0"}, "events.recent_runs"),
     ],
 )
 def test_invalid_values_are_refused_naming_the_key(env: dict[str, str], key: str) -> None:
     with pytest.raises(ConfigError, match=key.replace(".", r"\.").replace("[", r"\[")):
         load_settings(None, env, checks=(auth_problems,))
+
+
+def test_event_and_dashboard_settings_bind_from_the_environment() -> None:
+    env = {"WES_EVENTS_POLL_INTERVAL": "500ms", "WES_EVENTS_MAX_ACTIVE_RUNS": "50",
+           "WES_UI_ENABLED": "false"}  # fmt: skip
+    settings = load_settings(None, env)
+    assert settings.events.poll_interval == 0.5
+    assert settings.events.max_active_runs == 50
+    assert settings.ui.enabled is False
+    assert load_settings(None, {}).ui.enabled is True
 
 
 def test_unknown_yaml_key_is_refused(tmp_path: Path) -> None:

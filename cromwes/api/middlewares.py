@@ -82,7 +82,7 @@ def _http_message(exc: web.HTTPException, request: web.Request) -> str:
     return exc.reason
 
 
-PUBLIC_TREES = ("/services", "/health", "/actuator/health", "/actuator/info", "/docs")
+PUBLIC_TREES = ("/services", "/health", "/actuator/health", "/actuator/info", "/docs", "/ui")
 """Public with everything below them, by whole path segments: `/docs/openapi.json` is public,
 `/docsX` is not (a raw prefix would make it so)."""
 PUBLIC_PATHS = frozenset({"/", "/ga4gh/wes/v1/service-info", "/service-info"})

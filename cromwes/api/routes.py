@@ -5,6 +5,7 @@ from aiohttp import web
 from cromwes.api import (
     batches,
     discovery,
+    events,
     files,
     health,
     logs,
@@ -13,6 +14,7 @@ from cromwes.api import (
     runs,
     service_info,
     tasks,
+    ui,
 )
 from cromwes.appkeys import SETTINGS
 from cromwes.models import BASE_PATH as WES
@@ -48,6 +50,9 @@ def add_routes(app: web.Application) -> None:
             web.post(f"{WES}/batches", batches.submit),
             web.get(BATCH, batches.get_batch),
             web.post(f"{BATCH}/cancel", batches.cancel_batch),
+            # Extensions: server-sent events of one run, and of every run the caller may list.
+            web.get(f"{RUN}/events", events.run_events),
+            web.get(f"{WES}/events", events.events),
         ]
     )
     # Operations and discovery (extensions; paths of DNAstack's service kept for its probes).
@@ -63,6 +68,8 @@ def add_routes(app: web.Application) -> None:
             web.get("/actuator/info", health.info),
         ]
     )
+    if app[SETTINGS].ui.enabled:
+        ui.add_ui_routes(app)
     if app[SETTINGS].observability.metrics_enabled:
         app.router.add_routes(
             [

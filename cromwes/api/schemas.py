@@ -124,6 +124,10 @@ class RunSummarySchema(RunStatusSchema):
     start_time = fields.String()
     end_time = fields.String()
     tags = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    name = fields.String(metadata={"description": "Extension: the workflow's name."})
+    submitted_time = fields.String(
+        metadata={"description": "Extension: when Cromwell accepted the run (RFC 3339)."}
+    )
 
 
 class RunListResponseSchema(Schema):

@@ -4,8 +4,8 @@ As in DNAstack's service (reference-service.md §6.1), each protected WES route 
 `workbench.runs.*` action on the resource `<audience><request path>`, for any configured audience:
 
     POST /runs                         workbench.runs.execute
-    GET  /runs                         workbench.runs.list
-    GET  /runs/{id}, /status, /tasks   workbench.runs.get
+    GET  /runs, /events                workbench.runs.list (/events: on the resource of /runs)
+    GET  /runs/{id}, /status, /tasks   workbench.runs.get (and /runs/{id}/events)
     POST /runs/{id}/cancel             workbench.runs.cancel
     GET  /runs/{id}/logs/...           workbench.runs.logs.get
     GET  /runs/{id}/files              workbench.runs.files.list
@@ -82,8 +82,15 @@ ROUTE_ACTIONS: Mapping[tuple[str, str], str] = {
     ("POST", "/batches"): BATCHES_EXECUTE,
     ("GET", "/batches/{}"): BATCHES_GET,
     ("POST", "/batches/{}/cancel"): BATCHES_CANCEL,
+    # Event streams (extensions) show what GET /runs and GET /runs/{id} show.
+    ("GET", "/events"): LIST,
+    ("GET", "/runs/{}/events"): GET,
 }
 """(method, route template below the WES base path, parameters written `{}`) -> action."""
+
+RESOURCE_ALIASES: Mapping[str, str] = {f"{BASE_PATH}/events": f"{BASE_PATH}/runs"}
+"""Paths whose action is checked on another resource: the stream of every run's states needs
+what listing the runs needs, on the same resource, so one grant covers both."""
 
 ALIASES: Mapping[str, frozenset[str]] = {
     "wes:execute": frozenset({EXECUTE, BATCHES_EXECUTE}),
@@ -112,7 +119,7 @@ class PassportAuthenticator:
         require_scopes(principal, self._required_scopes)
         # The path as sent, still percent-encoded: grants are URL prefixes, and an encoded `/`
         # must not let a path climb out of the run it names.
-        path = request.rel_url.raw_path
+        path = RESOURCE_ALIASES.get(request.rel_url.raw_path, request.rel_url.raw_path)
         if not path.startswith(BASE_PATH + "/"):
             return
         action = route_action(request.method, request.match_info.route.resource)

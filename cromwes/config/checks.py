@@ -138,6 +138,13 @@ def _limit_problems(settings: Settings) -> list[str]:
         problems.append("runs.max_page_size: must not be below default_page_size")
     if settings.uploads.max_file_size > settings.uploads.max_request_size:
         problems.append("uploads.max_file_size: must not exceed uploads.max_request_size")
+    events = settings.events
+    for name in ("poll_interval", "keepalive_interval"):
+        if getattr(events, name) <= 0:
+            problems.append(f"events.{name}: must be more than 0 seconds")
+    for name in ("recent_runs", "max_active_runs"):
+        if getattr(events, name) < 1:
+            problems.append(f"events.{name}: must be at least 1")
     if settings.uploads.max_in_memory_size < 1:
         problems.append("uploads.max_in_memory_size: must be at least 1 byte")
     if settings.uploads.max_parts < 1:

@@ -315,6 +315,26 @@ class LogsSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EventsSettings:
+    """The server-sent event streams (`/events`, `/runs/{id}/events`)."""
+
+    poll_interval: Duration = Duration(1.0)
+    """How often a watched run, or a watched run list, is looked at (once for all its streams)."""
+    keepalive_interval: Duration = Duration(15.0)
+    """Seconds between two keep-alive comments on a quiet stream (below proxies' read timeouts)."""
+    recent_runs: int = 100
+    """The newest runs each look of `/events` reads (new submissions, runs just finished)."""
+    max_active_runs: int = 1000
+    """The unfinished runs each look of `/events` reads at most."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UiSettings:
+    enabled: bool = True
+    """Serve the dashboard at `/ui/`."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ObservabilitySettings:
     log_format: LogFormat = LogFormat.JSON
     log_level: str = "INFO"
@@ -347,6 +367,8 @@ class Settings:
     batches: BatchSettings = field(default_factory=BatchSettings)
     ro_crate: RoCrateSettings = field(default_factory=RoCrateSettings)
     logs: LogsSettings = field(default_factory=LogsSettings)
+    events: EventsSettings = field(default_factory=EventsSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
     observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
 
     @property

@@ -163,4 +163,6 @@ def run_summary(result: QueryResult, hidden_labels: frozenset[str]) -> RunSummar
         tags=visible_tags(result.get("labels") or {}, hidden_labels),
         start_time=rfc3339(result.get("start")),
         end_time=rfc3339(result.get("end")),
+        name=result.get("name"),
+        submitted_time=rfc3339(result.get("submission")),
     )

@@ -13,8 +13,8 @@ from tests.api.basic import BASIC_AUTH
 from tests.api.conftest import MakeStack, Stack
 
 WES = "/ga4gh/wes/v1"
-UNDOCUMENTED = ("/docs",)
-"""The document and its UI describe the API, not themselves."""
+UNDOCUMENTED = ("/docs", "/ui")
+"""The document and its UI describe the API, not themselves; nor is the dashboard part of it."""
 
 
 @pytest.fixture
@@ -54,6 +54,14 @@ async def test_extensions_are_documented(document: dict[str, Any]) -> None:
     assert "Range" in {p["name"] for p in task_log["parameters"]}
     assert f"{WES}/runs/{{run_id}}/logs/stderr" in paths
     assert f"{WES}/runs/{{run_id}}/tasks" in paths
+    for events in (f"{WES}/events", f"{WES}/runs/{{run_id}}/events"):
+        operation = paths[events]["get"]
+        assert "text/event-stream" in operation["responses"]["200"]["content"], events
+        assert "Last-Event-ID" in {p["name"] for p in operation["parameters"]}, events
+        assert "(extension)" in operation["tags"][0]
+    event_filters = {p["name"] for p in paths[f"{WES}/events"]["get"]["parameters"]}
+    assert {"state", "tag", "name"} <= event_filters
+    assert "204" in paths[f"{WES}/runs/{{run_id}}/events"]["get"]["responses"]
     for path in ("/metrics", "/health/live", "/health/ready", "/actuator/health", "/services", "/"):
         assert "get" in paths[path], path
     for operations in paths.values():

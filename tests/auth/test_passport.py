@@ -74,6 +74,7 @@ async def test_a_token_without_scope_wes_is_403_insufficient_scope(
         ("POST", f"{BASE_PATH}/batches", ["workbench.runs.execute"], "workbench.batches.execute"),
         ("GET", BATCH, ["workbench.runs.list"], "workbench.batches.get"),
         ("POST", f"{BATCH}/cancel", ["workbench.runs.cancel"], "workbench.batches.cancel"),
+        ("GET", f"{RUN}/events", ["workbench.runs.list"], "workbench.runs.get"),
     ],
 )
 async def test_a_missing_action_is_403(
@@ -89,6 +90,21 @@ async def test_a_missing_action_is_403(
     response = await client.request(method, path, headers=bearer(token))
     body = await error_body(response, 403)
     assert body["msg"] == f"Access denied: the token does not grant {needed} on {AUDIENCE}{path}."
+
+
+async def test_the_stream_of_every_run_needs_what_listing_them_needs_on_the_same_grant(
+    client: Client, issuer: Issuer, rsa_key: KeyPair
+) -> None:
+    events = f"{BASE_PATH}/events"
+    reading = passport(issuer, rsa_key, {f"{WES}/runs": ["workbench.runs.get"]})
+    body = await error_body(await client.get(events, headers=bearer(reading)), 403)
+    assert (
+        body["msg"] == f"Access denied: the token does not grant workbench.runs.list on {WES}/runs."
+    )
+    listing = passport(issuer, rsa_key, {f"{WES}/runs": ["workbench.runs.list"]})
+    for path in (f"{BASE_PATH}/runs", events):
+        # Authorized: Cromwell (a closed port here) is what answers.
+        await error_body(await client.get(path, headers=bearer(listing)), 502)
 
 
 async def test_a_token_for_service_info_cannot_list_runs(

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from tests.conftest import skip_or_fail
@@ -133,6 +134,11 @@ async def test_the_image_steps_in_a_clean_venv_give_a_working_gateway(
     try:
         await wait_for_port(port, server, what=" ".join(command), log=log)
         await _run(healthcheck, cwd=runtime, env=mounted)
+        # The dashboard's files are package data: the installed package must carry them.
+        async with aiohttp.ClientSession() as session:
+            for name in ("", "app.js", "style.css"):
+                async with session.get(f"http://127.0.0.1:{port}/ui/{name}") as response:
+                    assert response.status == 200, f"/ui/{name}: {response.status}"
     finally:
         await stop(server)
     with pytest.raises(AssertionError, match="exited with 1"):

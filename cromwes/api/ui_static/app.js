@@ -1,0 +1,58 @@
+// The dashboard: two pages chosen by the URL's fragment (#/ and #/runs/<id>), so every link and
+// call stays relative to /ui/ and the gateway serves one page.
+
+import { ApiError, setToken } from "./api.js";
+import { h, replace } from "./dom.js";
+import { runPage } from "./run.js";
+import { runsPage } from "./runs.js";
+
+const main = document.getElementById("main");
+const notice = document.getElementById("notice");
+const liveBadge = document.getElementById("live");
+let leave = () => {};
+
+const context = {
+  live(on) {
+    liveBadge.textContent = on ? "live" : "offline";
+    liveBadge.classList.toggle("on", on);
+  },
+  warn(error) {
+    if (error instanceof ApiError) context.fail(error);
+  },
+  fail(error) {
+    if (error instanceof ApiError && error.wantsToken) return askForToken();
+    if (error instanceof ApiError && error.status === 401) {
+      // Basic auth: the browser asks for the user name and password itself, on a reload.
+      return show(`Sign-in needed: ${error.message} Reload the page to sign in.`);
+    }
+    show(error instanceof Error ? error.message : String(error));
+  },
+};
+
+function show(message) {
+  notice.hidden = false;
+  replace(notice, message, " ", h("button", { type: "button", onclick: () => { notice.hidden = true; } }, "Dismiss"));
+}
+
+function askForToken() {
+  leave();
+  leave = () => {};
+  const input = h("input", { type: "password", id: "token", autocomplete: "off", placeholder: "eyJ…" });
+  replace(main, h("section", { class: "card narrow" },
+    h("h1", {}, "Sign in"),
+    h("p", {}, "This service wants a bearer token (OAuth2 or Passport). Paste one; it is kept in this tab only."),
+    h("form", { onsubmit: (event) => { event.preventDefault(); setToken(input.value.trim()); route(); } },
+      input, h("button", { type: "submit" }, "Use token"))));
+}
+
+function route() {
+  leave();
+  notice.hidden = true;
+  const [path, query = ""] = location.hash.replace(/^#/, "").split("?");
+  const params = new URLSearchParams(query);
+  const run = /^\/runs\/([^/]+)$/.exec(path || "/");
+  leave = run ? runPage(main, decodeURIComponent(run[1]), context) : runsPage(main, params, context);
+}
+
+window.addEventListener("hashchange", route);
+route();
