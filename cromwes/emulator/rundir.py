@@ -21,6 +21,7 @@ from cromwes.emulator.calls import (
     failure,
     job_events,
     job_failure_message,
+    local_backend_status,
     subworkflow_events,
 )
 from cromwes.emulator.hostwdl import ATTEMPTS_FILE, CALL_FILE
@@ -162,6 +163,7 @@ def _job_attempts(fqn: str, shard: int, path: str) -> list[JobAttempt]:
                 JobAttempt(
                     attempt=number,
                     status="RetryableFailure",
+                    backend_status=local_backend_status("RetryableFailure"),
                     start=element_start,
                     end=end,
                     stdout=_stream(path, "stdout", number),
@@ -212,6 +214,7 @@ def _final_attempt(
     return JobAttempt(
         attempt=number,
         status=call_status,
+        backend_status=local_backend_status(call_status),
         start=start,
         end=end,
         stdout=_stream(path, "stdout", number),

@@ -71,7 +71,7 @@ async def test_terminal_state_writes_logs_and_outputs(controlled: aiohttp.Client
     body = await get_json(controlled, f"{API}/{workflow_id}/metadata")
     assert attempts(body, "fan.work") == [(i, 1, "Done") for i in range(3)]
     assert body["outputs"]["fan.note"] == "synthetic note"
-    assert body["outputs"]["fan.results"] == []
+    assert [read(path) for path in body["outputs"]["fan.results"]] == ["synthetic results\n"] * 2
     logs = await get_json(controlled, f"{API}/{workflow_id}/logs")
     for elements in logs["calls"].values():
         for element in elements:

@@ -16,6 +16,7 @@ import pytest_asyncio
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.server import EmulatorServer
 from tests.emulated import emulator_session
+from tests.emulator.contract import DOCKER
 from tests.emulator.helpers import (
     API,
     HELLO_1_0,
@@ -29,6 +30,7 @@ from tests.emulator.helpers import (
     wait_until,
 )
 from tests.emulator.structure import Allowances, lines, shape_problems
+from tests.emulator.wdltypes import wdl_types
 
 pytestmark = [pytest.mark.wdl, pytest.mark.asyncio(loop_scope="module")]
 
@@ -158,7 +160,8 @@ async def test_hello_world_draft2_has_the_recorded_shape(
     assert read(element["stdout"]) == "Hello World!\n"
     assert is_dir(element["callRoot"])
     assert read(body["outputs"]["test.hello.response"]) == "Hello World!\n"
-    problems = shape_problems(body, recorded("metadata-succeeded.json"))
+    types = await wdl_types(HELLO_DRAFT2)
+    problems = shape_problems(body, recorded("metadata-succeeded.json"), types=types)
     assert not problems, lines(problems)
 
 
@@ -201,7 +204,8 @@ async def test_failing_task(emulator: aiohttp.ClientSession, recorded: Recorded)
     assert element["failures"] == [{"message": message, "causedBy": []}]
     assert body["failures"] == [{"message": "Workflow failed", "causedBy": element["failures"]}]
     assert read(element["stderr"]) == "about to fail\n"
-    problems = shape_problems(body, recorded("metadata-failed.json"))
+    types = await wdl_types(FAILING)
+    problems = shape_problems(body, recorded("metadata-failed.json"), types=types)
     assert not problems, lines(problems)
 
 
@@ -272,8 +276,10 @@ async def test_abort_kills_the_task_process_group(
     pgid = int(job_ids[0])
     assert process_group_alive(pgid)
     running = await metadata(emulator, workflow_id)
-    docker_only = Allowances(missing={"compressedDockerSize": "no Docker on a Local backend"})
-    problems = shape_problems(running, recorded("metadata-running.json"), docker_only)
+    docker_only = Allowances(missing={"$.calls.*[].compressedDockerSize": DOCKER})
+    problems = shape_problems(
+        running, recorded("metadata-running.json"), docker_only, await wdl_types(LONG)
+    )
     assert not problems, lines(problems)
     aborting = await post_json(emulator, f"{API}/{workflow_id}/abort")
     assert aborting == {"id": workflow_id, "status": "Aborting"}
