@@ -6,7 +6,7 @@ Types are kept as text in a shape: miniwdl's spelling (`Array[File]+`, `Pair[Int
 The forms follow the recorded bodies: a File is a path (written to disk, so it can be read
 back), an Array a JSON array, a Pair `{"left", "right"}`, a Map an object whose keys are
 strings even for `Map[Int,_]` (metadata-map-output-htcondor-v58.json: `"1"`, `"2"`), a struct
-an object of its members, a Float a JSON number with a fraction.
+an object of its members.
 """
 
 import re

@@ -264,15 +264,22 @@ def _all_call_elements(calls: dict[str, Any]) -> Iterable[Any]:
 
 
 def _candidates(element: Any, pool: Sequence[Any]) -> Sequence[Any]:
-    if isinstance(element, dict) and "executionStatus" in element:
-        same = [
-            c
-            for c in pool
-            if isinstance(c, dict) and c.get("executionStatus") == element["executionStatus"]
-        ]
-        if same:
-            return same
+    """The recorded elements in the same situation, when the recording has any: the same
+    `executionStatus`, then the same call-cache outcome (a hit has no `jobId`, a miss does)."""
+    for situation in (_status, _cache_hit):
+        same = [c for c in pool if situation(c) == situation(element)]
+        if same and situation(element) is not None:
+            pool = same
     return pool
+
+
+def _status(element: Any) -> Any:
+    return element.get("executionStatus") if isinstance(element, dict) else None
+
+
+def _cache_hit(element: Any) -> Any:
+    caching = element.get("callCaching") if isinstance(element, dict) else None
+    return caching.get("hit") if isinstance(caching, dict) else None
 
 
 def recorded_places(document: Any) -> set[str]:

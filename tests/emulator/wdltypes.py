@@ -68,9 +68,12 @@ async def wdl_types(source: str, dependencies: Mapping[str, str] | None = None) 
     assert document.workflow is not None
     builder = _Builder(texts)
     root = document.workflow
+    inputs = {f"{root.name}.{b.name}": b.value.type for b in root.available_inputs}
+    # Cromwell 91 writes the workflow's own inputs bare (more/metadata-callcached-all-hits-
+    # local-v91.json: `output_basename`), older ones qualified (metadata-succeeded.json).
+    inputs |= {b.name: b.value.type for b in root.available_inputs if "." not in b.name}
     builder.documents[root.name] = Io(
-        {f"{root.name}.{b.name}": b.value.type for b in root.available_inputs},
-        {f"{root.name}.{b.name}": b.value for b in root.effective_outputs},
+        inputs, {f"{root.name}.{b.name}": b.value for b in root.effective_outputs}
     )
     builder.body(root.body, namespace=root.name, scatter=None)
     return WdlTypes(root.name, builder.documents, builder.calls)
@@ -167,7 +170,9 @@ def value_problems(value: Any, wdl_type: WDL.Type.Base, path: str) -> list[str]:
     scalars: dict[type[WDL.Type.Base], tuple[type, ...]] = {
         WDL.Type.String: (str,),
         WDL.Type.Int: (int,),
-        WDL.Type.Float: (float,),
+        # A Float may come as an integer: `Float uniquekmer=1000` is 1000 in more/metadata-
+        # awsbatch-s3-partial-cachehit-v77.json.
+        WDL.Type.Float: (int, float),
         WDL.Type.Boolean: (bool,),
     }
     for kind, python in scalars.items():
