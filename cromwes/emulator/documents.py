@@ -104,7 +104,13 @@ class Documents:
                     child = self._store.get(element.workflow_id)
                     if child is not None:
                         expanded[element.workflow_id] = await self.document(child, expand=True)
-        return workflow_document(record, elements, self._engine, expanded=expanded)
+        return workflow_document(
+            record,
+            elements,
+            self._engine,
+            expanded=expanded,
+            workflow_root=self._document_root(record),
+        )
 
     async def _generated_document(
         self, record: WorkflowRecord, *, expand: bool, keys: KeyFilter

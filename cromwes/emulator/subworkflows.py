@@ -43,7 +43,8 @@ def executed_child(parent: WorkflowRecord, child: ChildRun) -> WorkflowRecord:
         kind="subworkflow",
         start=child.run.start,
         end=child.run.end,
-        name=child.shape.name,
+        # A sub-workflow document is named after its call (`sc_pe`, `ScatterAt9_25`).
+        name=child.name or child.shape.name,
         parent_id=parent.id,
         root_id=parent.root_id or parent.id,
         shape=child.shape,
