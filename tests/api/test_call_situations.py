@@ -3,6 +3,7 @@ WES, over sockets, with the controlled emulator producing them: call-cache hits,
 fail without an exit code (killed, never started, lost in a restart) or with a negative one,
 nested scatters (Cromwell's `ScatterAt` pseudo sub-workflows), Pair and Map outputs."""
 
+import asyncio
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -180,4 +181,4 @@ async def test_pair_and_map_outputs_keep_their_shape(stack: Stack) -> None:
         headers={"Accept": "application/octet-stream"},
         expect=200,
     )
-    assert reply.body == Path(halves["left"]).read_bytes()
+    assert reply.body == await asyncio.to_thread(Path(halves["left"]).read_bytes)

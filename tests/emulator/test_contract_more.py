@@ -29,9 +29,9 @@ from tests.emulator.wdltypes import wdl_types
 
 MORE = "more/"
 METADATA_SOURCE = {
-    "$.metadataSource": "Cromwell 88 and later no longer write it (more/metadata-failed-"
-    "exit137-no-returncode-v88.json, more/metadata-callcached-all-hits-local-v91.json); the "
-    "emulator answers as Cromwell 87, which does not either (metadata-succeeded.json)"
+    "$.metadataSource": "the recordings of Cromwell 74 to 91 have none (metadata-failed.json, "
+    "metadata-succeeded.json, more/metadata-failed-exit137-no-returncode-v88.json, "
+    "more/metadata-callcached-all-hits-local-v91.json); the emulator answers as Cromwell 87"
 }
 NO_CACHE_RESULT = {
     f"$.calls.*[].callCaching.{key}": "call caching is off in the emulator's run, and Cromwell "
@@ -40,6 +40,7 @@ NO_CACHE_RESULT = {
     for key in ("hit", "result")
 }
 PAPI = "reported by Google's PAPI backend only; the emulator is a Local backend"
+NESTED_SCATTER = "metadata-nested-scatter-scatterat-v59.json"
 
 
 def wdl_of(recorded: Recorded, recording: str) -> str:
@@ -55,11 +56,14 @@ async def metadata(session: aiohttp.ClientSession, workflow_id: str, query: str 
 
 
 async def test_justifications_hold(recorded: Recorded) -> None:
-    metadata_source = recorded(MORE + "metadata-nested-scatter-scatterat-v59.json")
-    assert "metadataSource" in metadata_source
-    for recording in ("metadata-failed-exit137-no-returncode-v88.json", SUCCEEDED):
-        name = recording if recording == SUCCEEDED else MORE + recording
-        assert "metadataSource" not in recorded(name)
+    assert "metadataSource" in recorded(MORE + NESTED_SCATTER)
+    for recording in (
+        "metadata-failed.json",
+        SUCCEEDED,
+        MORE + "metadata-failed-exit137-no-returncode-v88.json",
+        MORE + "metadata-callcached-all-hits-local-v91.json",
+    ):
+        assert "metadataSource" not in recorded(recording), recording
     call = recorded(MORE + "metadata-failed-exit137-no-returncode-v88.json")["calls"]
     caching = call["HelloWorldWorkflow.SuccessTask"][0]["callCaching"]
     assert caching["effectiveCallCachingMode"] == "CallCachingOff"
@@ -330,9 +334,6 @@ async def test_aborted_after_a_restart_has_failed_calls(
     assert_contract(
         body, recorded(MORE + recording), swagger, "WorkflowMetadataResponse", allowances, types
     )
-
-
-NESTED_SCATTER = "metadata-nested-scatter-scatterat-v59.json"
 
 
 async def nested_scatter(session: aiohttp.ClientSession, recorded: Recorded) -> tuple[str, str]:
