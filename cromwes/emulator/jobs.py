@@ -156,13 +156,10 @@ def _attempt(
         cache_copy = f"{directory}/cacheCopy/execution" if ending == "hit" else streams
         outputs = made.values(plan.outputs, shared or cache_copy, max(shard, 0))
     failures, return_code, backend_status = _outcome(plan, shard, attempt, status, ending, retries)
-    label = f"{fqn} shard {shard} attempt {attempt}"
-    written = dict(made.files)
-    if ending == "unsubmitted":
-        written[f"{directory}/execution/stderr.submit"] = f"{label}: could not be submitted\n"
-    elif ending not in ("hit", "lost") and status != "QueuedInCromwell":
-        written[f"{streams}/stdout"] = f"{label}: synthetic stdout\n"
-        written[f"{streams}/stderr"] = f"{label}: synthetic stderr\n"
+    # A shared-logs call's files are written once for all its shards (`shared_files`).
+    written = {}
+    if not shared and ending != "lost":
+        written = _written(made, fqn, shard, attempt, status, ending, directory, streams)
     caching = _call_caching(plan, shard, status, ending) if plan.caching else None
     kept = ending not in ("hit", "lost")
     return JobAttempt(
@@ -180,13 +177,35 @@ def _attempt(
         return_code=return_code,
         inputs=inputs,
         outputs=outputs,
-        runtime_attributes={} if ending == "lost" else _runtime(call, shard),
+        runtime_attributes={} if ending == "lost" else _runtime(call, retries),
         failures=failures,
         events=_events(start, end, caching) if finished else (),
         backend_status=backend_status,
         call_caching=caching,
-        written={} if shared or ending == "lost" else written,
+        written=written,
     )
+
+
+def _written(
+    made: MadeUp,
+    fqn: str,
+    shard: int,
+    attempt: int,
+    status: str,
+    ending: str,
+    directory: str,
+    streams: str,
+) -> dict[str, str]:
+    """The files one attempt wrote: its input and output files, its stdout and stderr (a
+    cache hit and a job never started wrote none; the latter its `stderr.submit`)."""
+    label = f"{fqn} shard {shard} attempt {attempt}"
+    written = dict(made.files)
+    if ending == "unsubmitted":
+        written[f"{directory}/execution/stderr.submit"] = f"{label}: could not be submitted\n"
+    elif ending != "hit" and status != "QueuedInCromwell":
+        written[f"{streams}/stdout"] = f"{label}: synthetic stdout\n"
+        written[f"{streams}/stderr"] = f"{label}: synthetic stderr\n"
+    return written
 
 
 def _outcome(
@@ -221,10 +240,10 @@ def _events(start: int, end: int, caching: dict[str, Any] | None) -> Any:
     return job_events(start, start + 1, end, mode)
 
 
-def _runtime(call: CallShape, shard: int) -> dict[str, str]:
+def _runtime(call: CallShape, retries: int) -> dict[str, str]:
     """Cromwell's defaults, as strings (metadata-succeeded.json)."""
     return {
-        "maxRetries": str(call.failed_attempts(shard)),
+        "maxRetries": str(retries),
         "failOnStderr": "false",
         "continueOnReturnCode": "0",
     }

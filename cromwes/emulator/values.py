@@ -10,7 +10,7 @@ an object of its members.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,21 +95,23 @@ class MadeUp:
 
     def values(self, types: Mapping[str, WdlType], folder: str, index: int = 0) -> dict[str, Any]:
         """One value per name; files go to `<folder>/<name>`; an Int is `index` (a shard's)."""
-        return {name: self.value(t, f"{folder}/{name}", name, index) for name, t in types.items()}
+        values: dict[str, Any] = {}
+        for name, wdl_type in types.items():
+            # Scalars without building a path: a wide scatter makes 100,000 of these.
+            scalar = SCALARS.get(wdl_type.name)
+            if scalar is not None:
+                values[name] = scalar(name, index)
+            else:
+                values[name] = self.value(wdl_type, f"{folder}/{name}", name, index)
+        return values
 
     def value(self, wdl_type: WdlType, where: str, label: str, index: int = 0) -> Any:
         name = wdl_type.name
         if name in ("File", "Directory"):
             self.files[where if name == "File" else f"{where}/{label}.txt"] = f"synthetic {label}\n"
             return where
-        if name == "String":
-            return f"synthetic {label}"
-        if name == "Int":
-            return index
-        if name == "Float":
-            return float(index)
-        if name == "Boolean":
-            return True
+        if name in SCALARS:
+            return SCALARS[name](label, index)
         if name == "Array":
             return [
                 self.value(wdl_type.parts[0], f"{where}-{i}", label, i) for i in range(ARRAY_LENGTH)
@@ -140,6 +142,15 @@ class MadeUp:
         if wdl_type.name in ("Int", "Float", "File"):
             return str(self.value(wdl_type, where, label, index))
         return f"{label}-{index}"
+
+
+SCALARS: dict[str, Callable[[str, int], Any]] = {
+    "String": lambda label, _: f"synthetic {label}",
+    "Int": lambda _, index: index,
+    "Float": lambda _, index: float(index),
+    "Boolean": lambda _label, _index: True,
+}
+"""The made-up value of each scalar type, from the value's name and the shard index."""
 
 
 def parsed(types: Mapping[str, str]) -> dict[str, WdlType]:
