@@ -39,6 +39,53 @@ def job_failure_message(fqn: str, shard: int, attempt: int, return_code: int) ->
     )
 
 
+KILLED_MESSAGE = (
+    "The compute backend terminated the job. If this termination is unexpected, examine likely "
+    "causes such as preemption, running out of disk or memory on the compute instance, or "
+    "exceeding the backend's maximum job duration."
+)
+"""Cromwell 88's text for a job that exited 137 (metadata-failed-exit137-no-returncode-v88)."""
+
+
+def unstartable_message(stderr_submit: str) -> str:
+    """A job the backend could not start (metadata-failed-job-submit-no-returncode-v52.json)."""
+    return f"Unable to start job. Check the stderr file for possible errors: {stderr_submit}"
+
+
+def preempted_message(workflow_id: str, fqn: str, shard: int, attempt: int, most: int) -> str:
+    """A preempted attempt (metadata-preempted-retryablefailure-papi-v53.json)."""
+    index = "NA" if shard < 0 else str(shard)
+    alias = fqn.rsplit(".", 1)[-1]
+    return (
+        f"Task {fqn}:{index}:{attempt} failed. The job was stopped before the command finished. "
+        f"PAPI error code 14. Task {workflow_id}:{alias} was preempted for the {_nth(attempt)} "
+        "time. The call will be restarted with another preemptible VM (max preemptible attempts "
+        f"number is {most}). Error code Status{{code=UNAVAILABLE, description=null, cause=null}}."
+        "Execution failed: worker was terminated"
+    )
+
+
+def lost_job_message(fqn: str, shard: int, attempt: int) -> str:
+    """A job Cromwell cannot find again after a restart (metadata-aborted-calls-failed-after-
+    restart-v52.json)."""
+    index = "NA" if shard < 0 else str(shard)
+    return (
+        f"No backend job for {fqn}:{index}:{attempt} could be found. The status of the "
+        "underlying job cannot be known."
+    )
+
+
+def _nth(number: int) -> str:
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10 if number % 100 not in (11, 12, 13) else 0)
+    return f"{number}{suffix or 'th'}"
+
+
+def local_backend_status(status: str) -> str:
+    """The Local backend reports its process state: Running, then Done once the process exited,
+    whether or not the exit code was accepted (metadata-failed-with-shards.json)."""
+    return "Running" if status == "Running" else "Done" if status != "Aborted" else "Aborted"
+
+
 class ExecutionEvent(NamedTuple):
     """One `executionEvents` entry (a tuple: a wide scatter makes hundreds of thousands)."""
 
@@ -70,6 +117,12 @@ class JobAttempt:
     runtime_attributes: Mapping[str, str] = field(default_factory=dict)
     failures: Sequence[Failure] = ()
     events: Sequence[ExecutionEvent] = ()
+    backend_status: str | None = None
+    """None: no `backendStatus` (a cache hit, a job never started or lost)."""
+    call_caching: Mapping[str, Any] | None = None
+    """The `callCaching` object; None: call caching off."""
+    written: Mapping[str, str] = field(default_factory=dict)
+    """Made-up attempts: the files the attempt wrote (path -> text), written when it ends."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,23 +140,34 @@ class SubworkflowAttempt:
     outputs: Mapping[str, Any] = field(default_factory=dict)
     failures: Sequence[Failure] = ()
     events: Sequence[ExecutionEvent] = ()
+    written: Mapping[str, str] = field(default_factory=dict)
 
 
 CallElement = JobAttempt | SubworkflowAttempt
 
 
-def job_events(start: int, running: int, end: int) -> tuple[ExecutionEvent, ...]:
+def job_events(
+    start: int, running: int, end: int, caching: str | None = None
+) -> tuple[ExecutionEvent, ...]:
     """The execution events a Local-backend job reports (metadata-succeeded.json), spread over
-    the times known: queued at `start`, running from `running`, finished at `end`."""
+    the times known: queued at `start`, running from `running`, finished at `end`. With call
+    caching on, the cache is read before running and updated after (`caching="miss"`,
+    metadata-nested-scatter-scatterat-v59.json); a hit copies instead of running (`"hit"`,
+    metadata-callcached-all-hits-local-v91.json)."""
     preparing = min(running, start + 1)
-    return (
+    before = (
         ExecutionEvent("Pending", start, start),
         ExecutionEvent("RequestingExecutionToken", start, preparing),
         ExecutionEvent("WaitingForValueStore", preparing, preparing),
         ExecutionEvent("PreparingJob", preparing, running),
-        ExecutionEvent("RunningJob", running, end),
-        ExecutionEvent("UpdatingJobStore", end, end),
     )
+    if caching is None:
+        work: tuple[ExecutionEvent, ...] = (ExecutionEvent("RunningJob", running, end),)
+    else:
+        reading = ExecutionEvent("CallCacheReading", running, running)
+        run = () if caching == "hit" else (ExecutionEvent("RunningJob", running, end),)
+        work = (reading, *run, ExecutionEvent("UpdatingCallCache", end, end))
+    return (*before, *work, ExecutionEvent("UpdatingJobStore", end, end))
 
 
 def subworkflow_events(start: int, end: int) -> tuple[ExecutionEvent, ...]:

@@ -16,8 +16,9 @@ from cromwes.emulator.journal import RequestJournal
 from cromwes.emulator.populate import SyntheticRequest
 from cromwes.emulator.records import STATUSES, WorkflowRecord
 from cromwes.emulator.service import WorkflowService
-from cromwes.emulator.shapes import shape_to_json
+from cromwes.emulator.shapes import FAILS_AS, RETRIES_AS, shape_to_json
 from cromwes.emulator.timestamps import iso, parse_iso
+from cromwes.emulator.values import parse_type
 
 MAX_SYNTHETIC = 1_000_000
 
@@ -115,7 +116,8 @@ def synthetic_request(body: dict[str, Any]) -> SyntheticRequest:
     """`POST /_emulator/workflows` body -> request; unknown fields are refused."""
     fields = {
         "count", "status", "name", "shards", "retries", "failing_shards", "subworkflows",
-        "labels", "submission", "interval_seconds",
+        "labels", "submission", "interval_seconds", "outputs", "return_code", "fails_as",
+        "retries_as", "cache_hits", "restarted",
     }  # fmt: skip
     unknown = set(body) - fields
     if unknown:
@@ -126,6 +128,19 @@ def synthetic_request(body: dict[str, Any]) -> SyntheticRequest:
     labels = body.get("labels") or {}
     if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
         raise ControlError("labels must be an object of strings")
+    outputs = body.get("outputs", {"out": "File"})
+    if not isinstance(outputs, dict) or not all(isinstance(v, str) for v in outputs.values()):
+        raise ControlError("outputs must map output names to WDL types")
+    for wdl_type in outputs.values():
+        try:
+            parse_type(wdl_type)
+        except (ValueError, IndexError) as exn:
+            raise ControlError(f"outputs: not a WDL type: {wdl_type!r}") from exn
+    if body.get("fails_as", "exit") not in FAILS_AS:
+        raise ControlError(f"fails_as must be one of {', '.join(FAILS_AS)}")
+    if body.get("retries_as", "exit") not in RETRIES_AS:
+        raise ControlError(f"retries_as must be one of {', '.join(RETRIES_AS)}")
+    hits = body.get("cache_hits", False)
     try:
         count = int(body.get("count", 1))
         retries = body.get("retries") or {}
@@ -144,6 +159,13 @@ def synthetic_request(body: dict[str, Any]) -> SyntheticRequest:
             labels=labels,
             submission=parse_iso(submission) if submission else None,
             interval_ms=int(float(body.get("interval_seconds", 1)) * 1000),
+            outputs={str(k): str(v) for k, v in outputs.items()},
+            return_code=int(body.get("return_code", 1)),
+            fails_as=str(body.get("fails_as", "exit")),
+            retries_as=str(body.get("retries_as", "exit")),
+            cache_hits=frozenset() if isinstance(hits, bool) else frozenset(int(s) for s in hits),
+            cache_hits_all=hits is True,
+            restarted=bool(body.get("restarted", False)),
         )
     except (TypeError, ValueError, AttributeError) as exn:
         raise ControlError(f"bad synthetic workflow request: {exn}") from exn

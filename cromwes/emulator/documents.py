@@ -21,6 +21,7 @@ from cromwes.emulator.store import WorkflowStore
 from cromwes.emulator.synthetic import (
     elements_for,
     log_files,
+    outputs_files,
     shared_log_files,
     write_log_files,
 )
@@ -103,7 +104,13 @@ class Documents:
                     child = self._store.get(element.workflow_id)
                     if child is not None:
                         expanded[element.workflow_id] = await self.document(child, expand=True)
-        return workflow_document(record, elements, self._engine, expanded=expanded)
+        return workflow_document(
+            record,
+            elements,
+            self._engine,
+            expanded=expanded,
+            workflow_root=self._document_root(record),
+        )
 
     async def _generated_document(
         self, record: WorkflowRecord, *, expand: bool, keys: KeyFilter
@@ -112,9 +119,15 @@ class Documents:
         now = now_ms()
         shared = self._root_kind(record) == "synthetic"
 
+        root = self.root_of(record)
+
         def build(current: WorkflowRecord) -> dict[str, Any]:
             elements = elements_for(
-                current, shared_logs=shared, calls_status=_calls_status(current), now=now
+                current,
+                shared_logs=shared,
+                calls_status=_calls_status(current),
+                now=now,
+                root=root,
             )
             expanded = None
             if expand and keys.keeps("subWorkflowId"):
@@ -124,7 +137,13 @@ class Documents:
                     if isinstance(e, SubworkflowAttempt)
                     and (child := self._store.get(e.workflow_id)) is not None
                 }
-            return workflow_document(current, elements, self._engine, expanded=expanded)
+            return workflow_document(
+                current,
+                elements,
+                self._engine,
+                expanded=expanded,
+                workflow_root=self._document_root(current),
+            )
 
         document = await asyncio.to_thread(build, record)
         return filter_document(document, keys)
@@ -138,26 +157,48 @@ class Documents:
             shared_logs=shared,
             calls_status=_calls_status(record),
             now=now_ms(),
+            root=self.root_of(record),
         )
 
     async def _ensure_log_files(self, record: WorkflowRecord) -> None:
-        """Synthetic stdout/stderr files exist on disk like real ones, written when first named."""
-        marker = (record.id, record.status)
-        if marker in self._logs_written or record.start is None:
-            return
+        """The files a made-up workflow and its sub-workflows name (stdout/stderr, outputs)
+        exist on disk like real ones, written when first named."""
         shared = self._root_kind(record) == "synthetic"
+        root = self.root_of(record)
+        pending = [record]
+        records: list[WorkflowRecord] = []
+        while pending:
+            current = pending.pop()
+            marker = (current.id, current.status)
+            if marker not in self._logs_written and current.start is not None:
+                records.append(current)
+            pending += self._store.children(current.id)
 
         def write() -> None:
-            if shared:
-                write_log_files(shared_log_files(record))
-                return
-            elements = elements_for(
-                record, shared_logs=False, calls_status=_calls_status(record), now=now_ms()
-            )
-            write_log_files(log_files(elements))
+            for current in records:
+                if shared:
+                    files = shared_log_files(current)
+                else:
+                    elements = elements_for(
+                        current,
+                        shared_logs=False,
+                        calls_status=_calls_status(current),
+                        now=now_ms(),
+                        root=root,
+                    )
+                    files = log_files(elements)
+                write_log_files({**files, **outputs_files(current)})
 
         await asyncio.to_thread(write)
-        self._logs_written.add(marker)
+        self._logs_written.update((r.id, r.status) for r in records)
+
+    def _document_root(self, record: WorkflowRecord) -> str | None:
+        """The `workflowRoot` a document shows: a ScatterAt pseudo sub-workflow shows the one of
+        the workflow it sits in (metadata-nested-scatter-scatterat-v59.json)."""
+        current: WorkflowRecord | None = record
+        while current is not None and current.shape is not None and current.shape.pseudo:
+            current = self._store.get(current.parent_id or "")
+        return (current or record).workflow_root
 
     def _root_kind(self, record: WorkflowRecord) -> str:
         return self.root_of(record).kind

@@ -52,10 +52,12 @@ def workflow_document(
     engine: ServerIdentity,
     *,
     expanded: Mapping[str, dict[str, Any]] | None = None,
+    workflow_root: str | None = None,
 ) -> dict[str, Any]:
     """The metadata of one workflow; `expanded` maps sub-workflow ids to their own documents for
     `expandSubWorkflows=true` (Cromwell then replaces `subWorkflowId` by `subWorkflowMetadata`,
-    as in metadata-subworkflows-expanded-scatters.json)."""
+    as in metadata-subworkflows-expanded-scatters.json); `workflow_root` is the `workflowRoot`
+    to show, when not the record's own."""
     picked_up = record.start is not None
     doc: dict[str, Any] = {}
     if picked_up and record.name is not None:
@@ -69,8 +71,8 @@ def workflow_document(
         doc["rootWorkflowId"] = record.root_id
     doc["calls"] = calls_object(elements, expanded, Stamps())
     doc["outputs"] = dict(record.outputs or {})
-    if picked_up and record.workflow_root is not None:
-        doc["workflowRoot"] = record.workflow_root
+    if picked_up and (workflow_root or record.workflow_root) is not None:
+        doc["workflowRoot"] = workflow_root or record.workflow_root
     if record.is_root and picked_up:
         doc["actualWorkflowLanguage"] = "WDL"
     doc["id"] = record.id
@@ -91,17 +93,27 @@ def workflow_document(
 
 
 def processing_events(record: WorkflowRecord, engine: ServerIdentity) -> list[dict[str, Any]]:
-    moments = [("PickedUp", record.start)]
+    """Who picked the workflow up and finished it. After a restart, the instance that picked it
+    up first released it and another one picked it up again; Cromwell lists them out of time
+    order (metadata-aborted-calls-failed-after-restart-v52.json)."""
+    moments = [(engine.cromwell_id, "PickedUp", record.start)]
+    first_pickup = record.control.get("first_pickup")
+    if record.control.get("restarted") and isinstance(first_pickup, int):
+        earlier = f"{engine.cromwell_id}-before-restart"
+        moments += [
+            (earlier, "PickedUp", first_pickup),
+            (earlier, "Released", max(first_pickup, (record.start or first_pickup) - 1)),
+        ]
     if record.is_terminal:
-        moments.append(("Finished", record.end))
+        moments.append((engine.cromwell_id, "Finished", record.end))
     return [
         {
-            "cromwellId": engine.cromwell_id,
+            "cromwellId": cromwell_id,
             "description": description,
             "timestamp": iso(moment),
             "cromwellVersion": engine.version,
         }
-        for description, moment in moments
+        for cromwell_id, description, moment in moments
         if moment is not None
     ]
 
@@ -184,15 +196,18 @@ def _job_element(job: JobAttempt, stamp: Callable[[int], str]) -> dict[str, Any]
     if job.status in FAILED_CALL_STATUSES:
         element["retryableFailure"] = job.status == "RetryableFailure"
     element["executionStatus"] = job.status
-    element["stdout"] = job.stdout
-    element["backendStatus"] = _backend_status(job.status)
+    if job.stdout:
+        element["stdout"] = job.stdout
+    if job.backend_status is not None:
+        element["backendStatus"] = job.backend_status
     if job.command_line is not None:
         element["commandLine"] = job.command_line
     element["shardIndex"] = job.shard
     if job.status == "Done":
         element["outputs"] = dict(job.outputs)
-    element["runtimeAttributes"] = dict(job.runtime_attributes)
-    element["callCaching"] = dict(CALL_CACHING_OFF)
+    if job.runtime_attributes:
+        element["runtimeAttributes"] = dict(job.runtime_attributes)
+    element["callCaching"] = dict(job.call_caching or CALL_CACHING_OFF)
     element["inputs"] = dict(job.inputs)
     if terminal and job.return_code is not None:
         element["returnCode"] = job.return_code
@@ -203,8 +218,10 @@ def _job_element(job: JobAttempt, stamp: Callable[[int], str]) -> dict[str, Any]
     element["backend"] = "Local"
     if terminal and job.end is not None:
         element["end"] = stamp(job.end)
-    element["stderr"] = job.stderr
-    element["callRoot"] = job.call_root
+    if job.stderr:
+        element["stderr"] = job.stderr
+    if job.call_root:
+        element["callRoot"] = job.call_root
     element["attempt"] = job.attempt
     if terminal:
         element["executionEvents"] = _events(job.events, stamp)
@@ -237,12 +254,6 @@ def _subworkflow_element(
     return element
 
 
-def _backend_status(status: str) -> str:
-    # The Local backend reports its process state: Running, then Done once the process exited,
-    # whether or not the exit code was accepted (metadata-failed-with-shards.json).
-    return "Running" if status == "Running" else "Done" if status != "Aborted" else "Aborted"
-
-
 def _events(events: Sequence[ExecutionEvent], stamp: Callable[[int], str]) -> list[dict[str, str]]:
     return [
         {"startTime": stamp(e.start), "description": e.description, "endTime": stamp(e.end)}
@@ -259,7 +270,11 @@ def logs_view(workflow_id: str, elements: Sequence[CallElement]) -> dict[str, An
     """`GET /logs` (logs.json): stdout/stderr per job attempt; only `id` before any call has
     logs (logs-no-calls-yet.json)."""
     calls: dict[str, list[dict[str, Any]]] = {}
-    jobs = [e for e in elements if isinstance(e, JobAttempt) and e.status != "QueuedInCromwell"]
+    jobs = [
+        e
+        for e in elements
+        if isinstance(e, JobAttempt) and e.status != "QueuedInCromwell" and e.stdout
+    ]
     for job in sorted(jobs, key=lambda j: (j.fqn, j.shard, j.attempt)):
         calls.setdefault(job.fqn, []).append(
             {

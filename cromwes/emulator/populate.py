@@ -5,10 +5,9 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from cromwes.emulator.calls import Failure
 from cromwes.emulator.records import WorkflowRecord
 from cromwes.emulator.shapes import CallShape, WorkflowShape
-from cromwes.emulator.synthetic import synthetic_failures
+from cromwes.emulator.synthetic import synthetic_failures, workflow_outputs
 from cromwes.emulator.timestamps import now_ms
 
 MIXED = (
@@ -40,6 +39,20 @@ class SyntheticRequest:
     labels: Mapping[str, str] = field(default_factory=dict)
     submission: int | None = None
     interval_ms: int = 1000
+    outputs: Mapping[str, str] = field(default_factory=lambda: {"out": "File"})
+    """Workflow outputs: name -> WDL type (`Pair[File,File]`, `Map[Int,File]`, ...)."""
+    return_code: int = 1
+    fails_as: str = "exit"
+    retries_as: str = "exit"
+    cache_hits: frozenset[int] = frozenset()
+    cache_hits_all: bool = False
+    restarted: bool = False
+    """An `Aborted` workflow was picked up again by another Cromwell, which failed its calls."""
+
+
+WORK_INPUTS = {"index": "Int"}
+WORK_OUTPUTS = {"out": "File"}
+"""The task `work` (and `inner`) of a synthetic workflow: `Int index` in, `File out` out."""
 
 
 def request_shape(request: SyntheticRequest) -> WorkflowShape:
@@ -53,12 +66,31 @@ def request_shape(request: SyntheticRequest) -> WorkflowShape:
             retries=request.retries,
             retry_all=request.retry_all,
             failing_shards=request.failing_shards,
+            return_code=request.return_code,
+            fails_as=request.fails_as,
+            retries_as=request.retries_as,
+            cache_hits=request.cache_hits,
+            cache_hits_all=request.cache_hits_all,
+            inputs=WORK_INPUTS,
+            outputs=WORK_OUTPUTS,
         )
     ]
     if request.subworkflows > 0:
-        inner = WorkflowShape(name=f"{request.name}_sub", calls=(CallShape("inner", "inner"),))
-        calls.append(CallShape("sub", inner.name, shards=request.subworkflows, subworkflow=inner))
-    return WorkflowShape(name=request.name, calls=tuple(calls), outputs={"out": "File"})
+        inner = WorkflowShape(
+            name=f"{request.name}_sub",
+            calls=(CallShape("inner", "inner", inputs=WORK_INPUTS, outputs=WORK_OUTPUTS),),
+            outputs={"out": "File"},
+        )
+        calls.append(
+            CallShape(
+                "sub",
+                inner.name,
+                shards=request.subworkflows,
+                subworkflow=inner,
+                outputs=inner.outputs,
+            )
+        )
+    return WorkflowShape(name=request.name, calls=tuple(calls), outputs=request.outputs)
 
 
 def mixed_status(index: int) -> str:
@@ -90,7 +122,6 @@ def synthetic_records(
 ) -> Iterator[list[WorkflowRecord]]:
     """The records of a bulk request, oldest first, in chunks (sub-workflows not included)."""
     shape = request_shape(request)
-    failures = synthetic_failures(shape)
     now = now_ms()
     first = request.submission
     records: list[WorkflowRecord] = []
@@ -107,9 +138,7 @@ def synthetic_records(
                 else None
             )
         records.append(
-            _synthetic_record(
-                request, shape, status, submission, start, end, failures, executions_dir
-            )
+            _synthetic_record(request, shape, status, submission, start, end, executions_dir)
         )
         if len(records) == chunk_size:
             yield records
@@ -125,16 +154,16 @@ def _synthetic_record(
     submission: int,
     start: int | None,
     end: int | None,
-    failures: list[Failure],
     executions_dir: str,
 ) -> WorkflowRecord:
     # Strings, not pathlib: this runs 100,000 times for a preload.
     workflow_id = str(uuid.uuid4())
     root = f"{executions_dir}/{shape.name}/{workflow_id}"
     labels = {**request.labels, "cromwell-workflow-id": f"cromwell-{workflow_id}"}
-    outputs = None
-    if status == "Succeeded":
-        outputs = {f"{shape.name}.out": f"{root}/call-work/execution/stdout"}
+    outputs = workflow_outputs(shape, root)[0] if status == "Succeeded" else None
+    control: dict[str, int | bool] = {}
+    if request.restarted and start is not None:
+        control = {"restarted": True, "first_pickup": submission + 1}
     record = WorkflowRecord(
         id=workflow_id,
         status=status,
@@ -148,6 +177,7 @@ def _synthetic_record(
         outputs=outputs,
         workflow_root=root,
         shape=shape,
-        failures=failures if status == "Failed" else None,
+        failures=synthetic_failures(shape, root) if status == "Failed" else None,
+        control=control,
     )
     return record

@@ -1,35 +1,44 @@
 """Progress of a workflow read from its miniwdl run directory, as Cromwell call elements.
 
-A call directory (`call-<alias>[-<shard>...]`) appears once miniwdl starts the call; inside it
-`pid` and `cromwes-attempts.jsonl` (written by `hostwdl.py`) say which attempt runs, and
-`outputs.json` / `error.json` how the call ended (emulator-recipes.md §1, "Status and
-progress"). A sub-workflow call directory holds `workflow.log` and call directories of its own.
-Blocking file reads: call this through `asyncio.to_thread`.
+A call directory (`call-<alias>[-<shard>...]`) appears once miniwdl starts the call; what runs
+inside it is read by `jobdirs.py`. A sub-workflow call directory holds `workflow.log` and call
+directories of its own. A scatter nested in a scatter is, as in Cromwell, a `ScatterAt` pseudo
+sub-workflow (`wdlshape.py`): miniwdl runs its jobs as `call-<alias>-<outer>-<inner>` beside the
+others, so each shard of the pseudo sub-workflow is read from the call directories whose first
+index is that shard, through a *virtual* directory `<dir>/call-<ScatterAt name>-<outer>` that
+exists only as the sub-workflow's name for itself. Blocking file reads: call this through
+`asyncio.to_thread`.
 """
 
-import json
 import os
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from cromwes.emulator.calls import (
     CallElement,
     Failure,
-    JobAttempt,
     SubworkflowAttempt,
     failure,
-    job_events,
-    job_failure_message,
     subworkflow_events,
 )
-from cromwes.emulator.hostwdl import ATTEMPTS_FILE, CALL_FILE
+from cromwes.emulator.jobdirs import (
+    CALL_STATUS,
+    ending,
+    error_message,
+    job_attempts,
+    mtime,
+    read_json,
+    unqualified,
+)
 from cromwes.emulator.shapes import CallShape, WorkflowShape
-
-CALL_STATUS = {"Succeeded": "Done", "Failed": "Failed", "Aborted": "Aborted", "Running": "Running"}
 
 IdFor = Callable[[str], str]
 """Sub-workflow id for a call directory path relative to the root run directory."""
+PSEUDO_DIRECTORY = re.compile(r"^call-(ScatterAt\d+_\d+)-(\d+)$")
+CallDirectories = dict[str, list[tuple[tuple[int, ...], str]]]
+"""Call alias -> (scatter indexes, directory) of each of its call directories."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +49,8 @@ class ChildRun:
     relative_path: str
     shape: WorkflowShape
     run: "WorkflowRun"
+    name: str = ""
+    """The call's alias: Cromwell names a sub-workflow's document after it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +61,11 @@ class WorkflowRun:
     status: str
     start: int | None
     end: int | None
-    inputs: Mapping[str, Any] = field(default_factory=dict)
-    outputs: Mapping[str, Any] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
     elements: tuple[CallElement, ...] = ()
     children: tuple[ChildRun, ...] = ()
-    error: Mapping[str, Any] | None = None
+    error: dict[str, Any] | None = None
 
     @property
     def job_failures(self) -> list[Failure]:
@@ -62,54 +73,141 @@ class WorkflowRun:
 
 
 def read_run(directory: str, shape: WorkflowShape, root_dir: str, id_for: IdFor) -> WorkflowRun:
-    """Everything miniwdl has written so far under `directory` (a workflow's run directory)."""
-    status, end, error = _ending(directory)
-    start = _mtime(os.path.join(directory, "inputs.json"))
-    calls = {call.alias: call for call in shape.calls}
-    elements: list[CallElement] = []
-    children: list[ChildRun] = []
-    for alias, shards in sorted(_call_directories(directory).items()):
-        call = calls.get(alias) or CallShape(alias=alias, callee=alias)
-        fqn = f"{shape.name}.{alias}"
-        for shard, path in shards:
-            relative = os.path.relpath(path, root_dir)
-            if call.subworkflow is not None or os.path.exists(os.path.join(path, "workflow.log")):
-                sub_shape = call.subworkflow or WorkflowShape(name=call.callee)
-                child = read_run(path, sub_shape, root_dir, id_for)
-                workflow_id = id_for(relative)
-                children.append(ChildRun(workflow_id, relative, sub_shape, child))
-                elements.append(_subworkflow_element(fqn, shard, workflow_id, child))
-            else:
-                elements.extend(_job_attempts(fqn, shard, path))
+    """Everything miniwdl has written so far under `directory` (a workflow's run directory, or
+    the virtual directory of a ScatterAt shard)."""
+    real, prefix = _real_directory(directory)
+    calls = _call_directories(real, prefix)
+    if prefix:
+        known = _aliases(shape)
+        calls = {alias: dirs for alias, dirs in calls.items() if alias in known}
+    elements, children = _read_calls(directory, calls, shape, root_dir, id_for)
+    if prefix:
+        return _pseudo_run(directory, shape, prefix[-1], elements, children)
+    status, end, error = ending(directory)
     return WorkflowRun(
         directory=directory,
         status=status,
-        start=start,
+        start=mtime(os.path.join(directory, "inputs.json")),
         end=end,
-        inputs=_unqualified(_read_json(os.path.join(directory, "inputs.json")) or {}),
-        outputs=_read_json(os.path.join(directory, "outputs.json")) or {},
+        inputs=unqualified(read_json(os.path.join(directory, "inputs.json")) or {}),
+        outputs=read_json(os.path.join(directory, "outputs.json")) or {},
         elements=tuple(elements),
         children=tuple(children),
         error=error,
     )
 
 
-def _ending(directory: str) -> tuple[str, int | None, dict[str, Any] | None]:
-    outputs = os.path.join(directory, "outputs.json")
-    errors = os.path.join(directory, "error.json")
-    if os.path.exists(outputs):
-        return "Succeeded", _mtime(outputs), None
-    error = _read_json(errors)
-    if error is not None:
-        status = "Aborted" if _was_terminated(error) else "Failed"
-        return status, _mtime(errors), error
-    return "Running", None, None
+def _read_calls(
+    directory: str, calls: CallDirectories, shape: WorkflowShape, root_dir: str, id_for: IdFor
+) -> tuple[list[CallElement], list[ChildRun]]:
+    by_alias = {call.alias: call for call in shape.calls}
+    nested = {alias: call for call in shape.calls if _is_pseudo(call) for alias in _aliases(call)}
+    elements: list[CallElement] = []
+    children: list[ChildRun] = []
+    pseudo_shards: dict[str, set[int]] = {}
+    for alias, dirs in sorted(calls.items()):
+        if alias not in by_alias and alias in nested:
+            shards = {indexes[0] for indexes, _ in dirs if indexes}
+            pseudo_shards.setdefault(nested[alias].alias, set()).update(shards)
+            continue
+        call = by_alias.get(alias) or CallShape(alias=alias, callee=alias)
+        fqn = shape.call_name(call)
+        for shard, path in _shards(dirs):
+            relative = os.path.relpath(path, root_dir)
+            if call.subworkflow is not None or os.path.exists(os.path.join(path, "workflow.log")):
+                sub_shape = call.subworkflow or WorkflowShape(name=call.callee)
+                child = read_run(path, sub_shape, root_dir, id_for)
+                workflow_id = id_for(relative)
+                children.append(ChildRun(workflow_id, relative, sub_shape, child, call.alias))
+                elements.append(_subworkflow_element(fqn, shard, workflow_id, child))
+            else:
+                elements.extend(job_attempts(fqn, shard, path))
+    for alias, shards in sorted(pseudo_shards.items()):
+        call = by_alias[alias]
+        assert call.subworkflow is not None
+        for shard in sorted(shards):
+            path = os.path.join(directory, f"call-{alias}-{shard}")
+            relative = os.path.relpath(path, root_dir)
+            child = read_run(path, call.subworkflow, root_dir, id_for)
+            workflow_id = id_for(relative)
+            children.append(ChildRun(workflow_id, relative, call.subworkflow, child, alias))
+            elements.append(_subworkflow_element(alias, shard, workflow_id, child))
+    return elements, children
 
 
-def _call_directories(directory: str) -> dict[str, list[tuple[int, str]]]:
-    """`call-x` -> shard -1; `call-x-7` -> shard 7; nested scatters (`call-x-1-0`) are numbered
-    in their order, as Cromwell gives each job of a nested scatter one flat index."""
-    found: dict[str, list[tuple[tuple[int, ...], str]]] = {}
+def _is_pseudo(call: CallShape) -> bool:
+    return call.subworkflow is not None and call.subworkflow.pseudo
+
+
+def _aliases(node: CallShape | WorkflowShape) -> set[str]:
+    """The aliases of the calls whose directories a shape (or a pseudo call) holds."""
+    shape = node.subworkflow if isinstance(node, CallShape) else node
+    if shape is None:
+        return set()
+    found: set[str] = set()
+    for call in shape.calls:
+        found |= _aliases(call) if _is_pseudo(call) else {call.alias}
+    return found
+
+
+def _pseudo_run(
+    directory: str,
+    shape: WorkflowShape,
+    shard: int,
+    elements: list[CallElement],
+    children: list[ChildRun],
+) -> WorkflowRun:
+    """A ScatterAt shard: its state, times and values follow the jobs it holds."""
+    statuses = {e.status for e in elements}
+    if not elements or statuses & {"Running", "QueuedInCromwell"}:
+        status = "Running"
+    else:
+        status = (
+            "Failed"
+            if "Failed" in statuses
+            else "Aborted"
+            if "Aborted" in statuses
+            else ("Succeeded")
+        )
+    ends = [e.end for e in elements if e.end is not None]
+    outputs: dict[str, Any] = {}
+    if status == "Succeeded":
+        for key in shape.outputs:
+            alias, output = key.split(".", 1)
+            gathered = [e for e in elements if e.fqn.rsplit(".", 1)[-1] == alias] or [
+                e for e in elements if isinstance(e, SubworkflowAttempt) and output in e.outputs
+            ]
+            last = {e.shard: e for e in sorted(gathered, key=lambda e: (e.shard, e.attempt))}
+            outputs[key] = [last[s].outputs.get(output) for s in sorted(last)]
+    inputs = {name: shard for name, wdl_type in shape.inputs.items() if wdl_type == "Int"}
+    failures = [failure(error_message(None))] if status == "Failed" and not elements else []
+    return WorkflowRun(
+        directory=directory,
+        status=status,
+        start=min((e.start for e in elements), default=None),
+        end=max(ends) if status != "Running" and ends else None,
+        inputs=inputs,
+        outputs=outputs,
+        elements=tuple(elements),
+        children=tuple(children),
+        error={"message": failures[0]["message"]} if failures else None,
+    )
+
+
+def _real_directory(directory: str) -> tuple[str, tuple[int, ...]]:
+    """The run directory holding a (virtual) directory's jobs, and the scatter indexes that
+    select them (empty for a real directory)."""
+    prefix: list[int] = []
+    while match := PSEUDO_DIRECTORY.match(os.path.basename(directory)):
+        prefix.insert(0, int(match.group(2)))
+        directory = os.path.dirname(directory)
+    return directory, tuple(prefix)
+
+
+def _call_directories(directory: str, prefix: tuple[int, ...] = ()) -> CallDirectories:
+    """`call-x` -> (); `call-x-7` -> (7,); `call-x-1-0` -> (1, 0); only those under `prefix`,
+    which is taken off."""
+    found: CallDirectories = {}
     try:
         entries = [e for e in os.scandir(directory) if e.is_dir() and e.name.startswith("call-")]
     except FileNotFoundError:
@@ -117,112 +215,19 @@ def _call_directories(directory: str) -> dict[str, list[tuple[int, str]]]:
     for entry in entries:
         alias, *indexes = entry.name[len("call-") :].split("-")
         if all(i.isdigit() for i in indexes):
-            found.setdefault(alias, []).append((tuple(int(i) for i in indexes), entry.path))
-    result: dict[str, list[tuple[int, str]]] = {}
-    for alias, dirs in found.items():
-        dirs.sort()
-        if all(len(index) <= 1 for index, _ in dirs):
-            result[alias] = [(index[0] if index else -1, path) for index, path in dirs]
-        else:
-            result[alias] = [(position, path) for position, (_, path) in enumerate(dirs)]
-    return result
+            numbers = tuple(int(i) for i in indexes)
+            if numbers[: len(prefix)] == prefix:
+                found.setdefault(alias, []).append((numbers[len(prefix) :], entry.path))
+    return found
 
 
-def _job_attempts(fqn: str, shard: int, path: str) -> list[JobAttempt]:
-    attempts = _attempt_log(os.path.join(path, ATTEMPTS_FILE))
-    call = _read_json(os.path.join(path, CALL_FILE)) or {}
-    status, ended, error = _ending(path)
-    started = _mtime(os.path.join(path, "inputs.json")) or _mtime(path) or 0
-    inputs = _unqualified(_read_json(os.path.join(path, "inputs.json")) or {})
-    common: dict[str, Any] = {
-        "fqn": fqn,
-        "shard": shard,
-        "call_root": path,
-        "inputs": inputs,
-        "runtime_attributes": call.get("runtimeAttributes", {}),
-        "command_line": call.get("commandLine"),
-    }
-    if not attempts:
-        if status == "Running":
-            return [JobAttempt(attempt=1, status="QueuedInCromwell", start=started, **common)]
-        return [_final_attempt(1, started, started, status, ended, error, None, path, common)]
-    last = max(attempts)
-    elements: list[JobAttempt] = []
-    for number in range(1, last + 1):
-        record = attempts.get(number, {})
-        attempt_start = record.get("start", started)
-        element_start = started if number == 1 else attempt_start
-        if number < last:
-            exit_code = record.get("exit")
-            end = record.get("end", attempt_start)
-            message = job_failure_message(
-                fqn, shard, number, exit_code if exit_code is not None else -1
-            )
-            elements.append(
-                JobAttempt(
-                    attempt=number,
-                    status="RetryableFailure",
-                    start=element_start,
-                    end=end,
-                    stdout=_stream(path, "stdout", number),
-                    stderr=_stream(path, "stderr", number),
-                    job_id=_job_id(record),
-                    return_code=exit_code,
-                    failures=[failure(message)],
-                    events=job_events(element_start, attempt_start, end),
-                    **common,
-                )
-            )
-        else:
-            elements.append(
-                _final_attempt(
-                    number, element_start, attempt_start, status, ended, error, record, path, common
-                )
-            )
-    return elements
-
-
-def _final_attempt(
-    number: int,
-    start: int,
-    running_since: int,
-    status: str,
-    ended: int | None,
-    error: Mapping[str, Any] | None,
-    record: Mapping[str, Any] | None,
-    path: str,
-    common: Mapping[str, Any],
-) -> JobAttempt:
-    record = record or {}
-    exit_code = record.get("exit")
-    call_status = CALL_STATUS[status]
-    if call_status == "Running" and "end" in record:
-        ended = None  # the command exited; miniwdl is still collecting outputs
-    failures: list[Failure] = []
-    if call_status == "Failed":
-        if exit_code not in (None, 0):
-            message = job_failure_message(common["fqn"], common["shard"], number, exit_code)
-            failures = [failure(message)]
-        else:
-            failures = [failure(_error_message(error))]
-    elif call_status == "Aborted":
-        exit_code = None
-    end = ended if call_status != "Running" else None
-    outputs = _unqualified(_read_json(os.path.join(path, "outputs.json")) or {})
-    return JobAttempt(
-        attempt=number,
-        status=call_status,
-        start=start,
-        end=end,
-        stdout=_stream(path, "stdout", number),
-        stderr=_stream(path, "stderr", number),
-        job_id=_job_id(record),
-        return_code=exit_code if call_status in ("Done", "Failed") else None,
-        outputs=outputs,
-        failures=failures,
-        events=job_events(start, running_since, end) if end is not None else (),
-        **common,
-    )
+def _shards(dirs: list[tuple[tuple[int, ...], str]]) -> list[tuple[int, str]]:
+    """Shard index of each directory: -1 when not scattered. Nested indexes a shape does not
+    explain (no ScatterAt call for them) are numbered in their order."""
+    dirs = sorted(dirs)
+    if all(len(index) <= 1 for index, _ in dirs):
+        return [(index[0] if index else -1, path) for index, path in dirs]
+    return [(position, path) for position, (_, path) in enumerate(dirs)]
 
 
 def _subworkflow_element(
@@ -232,7 +237,7 @@ def _subworkflow_element(
     end = run.end if run.status != "Running" else None
     failures = run.job_failures if run.status == "Failed" else []
     if run.status == "Failed" and not failures:
-        failures = [failure(_error_message(run.error))]
+        failures = [failure(error_message(run.error))]
     return SubworkflowAttempt(
         fqn=fqn,
         shard=shard,
@@ -241,78 +246,7 @@ def _subworkflow_element(
         end=end,
         workflow_id=workflow_id,
         inputs=run.inputs,
-        outputs=_unqualified(run.outputs),
+        outputs=unqualified(run.outputs),
         failures=failures,
         events=subworkflow_events(start, end) if end is not None else (),
     )
-
-
-def _attempt_log(path: str) -> dict[int, dict[str, Any]]:
-    attempts: dict[int, dict[str, Any]] = {}
-    try:
-        with open(path, encoding="utf-8") as log:
-            lines = log.read().splitlines()
-    except FileNotFoundError:
-        return attempts
-    for line in lines:
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue  # a line being written right now
-        entry = attempts.setdefault(int(event["attempt"]), {})
-        if event.get("event") == "start":
-            entry["start"] = int(event["time"])
-            entry["pid"] = event.get("pid")
-        elif event.get("event") == "end":
-            entry["end"] = int(event["time"])
-            entry["exit"] = event.get("exit")
-    return attempts
-
-
-def _stream(path: str, name: str, attempt: int) -> str:
-    return os.path.join(path, f"{name}{attempt if attempt > 1 else ''}.txt")
-
-
-def _job_id(record: Mapping[str, Any]) -> str | None:
-    pid = record.get("pid")
-    return str(pid) if pid is not None else None
-
-
-def _was_terminated(error: Mapping[str, Any]) -> bool:
-    node: Mapping[str, Any] | None = error
-    while node is not None:
-        if node.get("error") == "Terminated":
-            return True
-        cause = node.get("cause")
-        node = cause if isinstance(cause, dict) else None
-    return False
-
-
-def _error_message(error: Mapping[str, Any] | None) -> str:
-    node: Mapping[str, Any] | None = error
-    message = "the call failed"
-    while node is not None:
-        message = str(node.get("message") or node.get("error") or message)
-        cause = node.get("cause")
-        node = cause if isinstance(cause, dict) else None
-    return message
-
-
-def _unqualified(values: Mapping[str, Any]) -> dict[str, Any]:
-    """miniwdl namespaces a call's inputs/outputs (`hello.name`); Cromwell's call elements don't."""
-    return {key.split(".", 1)[-1]: value for key, value in values.items()}
-
-
-def _read_json(path: str) -> Any:
-    try:
-        with open(path, encoding="utf-8") as data:
-            return json.load(data)
-    except (FileNotFoundError, ValueError):
-        return None
-
-
-def _mtime(path: str) -> int | None:
-    try:
-        return os.stat(path).st_mtime_ns // 1_000_000
-    except FileNotFoundError:
-        return None

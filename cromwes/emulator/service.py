@@ -7,7 +7,6 @@ creates synthetic workflows in bulk. Execution itself belongs to `RunManager`, d
 
 import asyncio
 import json
-import os
 import time
 import uuid
 from collections.abc import Mapping
@@ -21,7 +20,7 @@ from cromwes.emulator.errors import AbortNotInProgress, BadRequest, ControlError
 from cromwes.emulator.populate import SyntheticRequest, synthetic_records
 from cromwes.emulator.records import IN_PROGRESS, WorkflowRecord, canonical_status
 from cromwes.emulator.runs import RunManager
-from cromwes.emulator.shapes import CallShape, WorkflowShape
+from cromwes.emulator.shapes import FAILS_AS, RETRIES_AS, CallShape, WorkflowShape
 from cromwes.emulator.store import WorkflowStore
 from cromwes.emulator.submission import Submission
 from cromwes.emulator.subworkflows import generated_children, sync_generated_children
@@ -38,6 +37,11 @@ from cromwes.emulator.wdlsource import Fetch, SubmissionSources, WorkflowUnusabl
 CONTROLLED_LABEL = ("cromwes-emulator", "controlled")
 """A submission carrying this label is controlled even when the emulator executes WDL."""
 CONTROL_FIELDS = ("calls_status", "failure_message", "outputs")
+CALL_FIELDS = (
+    "call", "shards", "failing_shards", "retries", "return_code", "fails_as", "retries_as",
+    "cache_hits",
+)  # fmt: skip
+"""Fields of a control request that shape one call."""
 
 
 class WorkflowService:
@@ -137,6 +141,11 @@ class WorkflowService:
             record.name = record.shape.name
             record.workflow_root = str(self.config.executions_dir / record.shape.name / record.id)
             record.inputs = _inputs(record)
+        if picked_up and body.get("restarted") and not record.control.get("restarted"):
+            # Another Cromwell picks the workflow up again: `start` is the second pickup.
+            assert record.start is not None
+            record.control.update(restarted=True, first_pickup=record.start)
+            record.start = max(now, record.start + 1)
         if status in ("Succeeded", "Failed", "Aborted"):
             record.end = record.end or now
         else:
@@ -144,6 +153,8 @@ class WorkflowService:
             record.outputs, record.failures = None, None
         if not picked_up:
             record.start, record.name, record.workflow_root = None, None, None
+            for key in ("restarted", "first_pickup"):
+                record.control.pop(key, None)
         await self.store.set_status(record, status)
         await self._settle_controlled(record)
         self.documents.forget(record.id)
@@ -171,9 +182,7 @@ class WorkflowService:
                 record.outputs = dict(override)
             else:
                 record.outputs, written = workflow_outputs(record.shape, record.workflow_root or "")
-                files.update(
-                    {path: f"synthetic output {os.path.basename(path)}\n" for path in written}
-                )
+                files.update(written)
         if record.status == "Failed":
             unusable = record.control.get("unusable")
             if unusable:
@@ -211,20 +220,45 @@ class WorkflowService:
 
 
 def reshape(shape: WorkflowShape, body: Mapping[str, Any]) -> WorkflowShape:
-    """Apply `shards`, `failing_shards` and `retries` of a control request to its target call:
-    `call` names it, else the first scattered call, else the first call."""
-    if not shape.calls or not any(k in body for k in ("shards", "failing_shards", "retries")):
-        return shape
-    alias = body.get("call") or next(
-        (c.alias for c in shape.calls if c.shards > 0), shape.calls[0].alias
-    )
-    try:
-        calls = tuple(_reshape_call(c, body) if c.alias == alias else c for c in shape.calls)
-    except (TypeError, ValueError) as exn:
-        raise ControlError(f"cannot shape calls: {exn}") from exn
+    """Apply the call fields of a control request (`CALL_FIELDS`) to its target call: `call`
+    names it, else the first scattered call, else the first call; and those of each entry of
+    `calls` to the call it names. A call inside a sub-workflow is named by its path of
+    aliases, `ScatterAt9_25/t`."""
+    targets: dict[str, Mapping[str, Any]] = {}
+    if any(k in body for k in CALL_FIELDS) and shape.calls:
+        default = next((c.alias for c in shape.calls if c.shards > 0), shape.calls[0].alias)
+        targets[str(body.get("call") or default)] = body
+    calls = body.get("calls") or {}
+    if not isinstance(calls, dict) or not all(isinstance(v, dict) for v in calls.values()):
+        raise ControlError("calls must map call names to objects of call fields")
+    targets.update(calls)
+    for path, fields in targets.items():
+        unknown = set(fields) - set(CALL_FIELDS) if fields is not body else set()
+        if unknown:
+            raise ControlError(f"unknown call field(s): {', '.join(sorted(unknown))}")
+        shape = _reshape_path(shape, path.split("/"), fields)
+    return shape
+
+
+def _reshape_path(
+    shape: WorkflowShape, path: list[str], fields: Mapping[str, Any]
+) -> WorkflowShape:
+    alias, rest = path[0], path[1:]
     if all(c.alias != alias for c in shape.calls):
         raise ControlError(f"no call {alias!r} in workflow {shape.name}")
-    return replace(shape, calls=calls)
+    reshaped: list[CallShape] = []
+    for call in shape.calls:
+        if call.alias == alias and rest:
+            if call.subworkflow is None:
+                raise ControlError(f"call {alias!r} does not call a sub-workflow")
+            call = replace(call, subworkflow=_reshape_path(call.subworkflow, rest, fields))
+        elif call.alias == alias:
+            try:
+                call = _reshape_call(call, fields)
+            except (TypeError, ValueError) as exn:
+                raise ControlError(f"cannot shape call {alias!r}: {exn}") from exn
+        reshaped.append(call)
+    return replace(shape, calls=tuple(reshaped))
 
 
 def _reshape_call(call: CallShape, body: Mapping[str, Any]) -> CallShape:
@@ -232,12 +266,24 @@ def _reshape_call(call: CallShape, body: Mapping[str, Any]) -> CallShape:
     retry_all = call.retry_all
     if isinstance(retries, int):
         retry_all, retries = retries, {}
+    fails_as = str(body.get("fails_as", call.fails_as))
+    retries_as = str(body.get("retries_as", call.retries_as))
+    if fails_as not in FAILS_AS or retries_as not in RETRIES_AS:
+        raise ValueError(
+            f"fails_as is one of {', '.join(FAILS_AS)}; retries_as one of {', '.join(RETRIES_AS)}"
+        )
+    hits = body.get("cache_hits", sorted(call.cache_hits) or call.cache_hits_all)
     return replace(
         call,
         shards=int(body.get("shards", call.shards)),
         failing_shards=frozenset(int(s) for s in body.get("failing_shards", call.failing_shards)),
         retries={int(k): int(v) for k, v in dict(retries).items()},
         retry_all=retry_all,
+        return_code=int(body.get("return_code", call.return_code)),
+        fails_as=fails_as,
+        retries_as=retries_as,
+        cache_hits=frozenset() if isinstance(hits, bool) else frozenset(int(s) for s in hits),
+        cache_hits_all=hits is True,
     )
 
 

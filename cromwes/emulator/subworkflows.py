@@ -3,13 +3,17 @@ its own UUID and its parent and root ids (as in Cromwell), kept in step with wha
 executed workflow, from its run directory) or with its parent's status (for a generated one).
 """
 
-import os
-
 from cromwes.emulator.calls import failure, subworkflow_id, workflow_failures
 from cromwes.emulator.records import WorkflowRecord
 from cromwes.emulator.rundir import ChildRun, WorkflowRun
 from cromwes.emulator.store import WorkflowStore
-from cromwes.emulator.synthetic import sub_records_status, subworkflow_calls
+from cromwes.emulator.synthetic import (
+    sub_records_status,
+    subworkflow_calls,
+    subworkflow_inputs,
+    subworkflow_root,
+    workflow_outputs,
+)
 from cromwes.emulator.timestamps import now_ms
 
 
@@ -39,7 +43,8 @@ def executed_child(parent: WorkflowRecord, child: ChildRun) -> WorkflowRecord:
         kind="subworkflow",
         start=child.run.start,
         end=child.run.end,
-        name=child.shape.name,
+        # A sub-workflow document is named after its call (`sc_pe`, `ScatterAt9_25`).
+        name=child.name or child.shape.name,
         parent_id=parent.id,
         root_id=parent.root_id or parent.id,
         shape=child.shape,
@@ -54,7 +59,8 @@ def refresh_executed_child(record: WorkflowRecord, child: ChildRun) -> bool:
     before = (record.start, record.end, record.outputs, record.failures)
     record.start = child.run.start
     record.end = child.run.end
-    record.inputs = {f"{child.shape.name}.{k}": v for k, v in child.run.inputs.items()}
+    # Bare names, as a sub-workflow's document lists them (metadata-subworkflow-child-by-own-id).
+    record.inputs = dict(child.run.inputs)
     record.outputs = dict(child.run.outputs) if child.run.status == "Succeeded" else {}
     record.failures = (
         workflow_failures(child.run.elements) if child.run.status == "Failed" else None
@@ -84,34 +90,40 @@ def generated_children(store: WorkflowStore, parent: WorkflowRecord) -> list[Wor
         status = sub_records_status(parent.status, failing)
         child = store.get(child_id)
         if child is None:
-            shard_dir = f"shard-{shard}" if shard >= 0 else ""
-            root = os.path.join(
-                parent.workflow_root or "",
-                f"call-{call.alias}",
-                shard_dir,
-                call.subworkflow.name,
-                child_id,
-            )
+            call_dir = f"{parent.workflow_root or ''}/call-{call.alias}"
+            root = subworkflow_root(call_dir, call, shard, child_id)
             child = WorkflowRecord(
                 id=child_id,
                 status=status,
                 submission=parent.start,
                 kind="subworkflow",
                 start=parent.start,
-                name=call.subworkflow.name,
+                # A sub-workflow document is named after its call (`sc_pe`, `ScatterAt9_25`).
+                name=call.alias,
                 parent_id=parent.id,
                 root_id=root_id,
                 controlled=parent.controlled,
                 workflow_root=root,
                 shape=call.subworkflow,
                 call_path=path,
+                inputs=subworkflow_inputs(call.subworkflow, f"{root}/inputs", shard),
             )
             created.append(child)
-        child.end = parent.end if status in ("Succeeded", "Failed", "Aborted") else None
-        if status == "Failed":
-            child.failures = [failure("Workflow failed", [failure(f"{child.name} failed")])]
+        settle_generated_child(child, status, parent.end)
         created.extend(generated_children(store, child))
     return created
+
+
+def settle_generated_child(child: WorkflowRecord, status: str, end: int | None) -> None:
+    """End, outputs and failures of a generated sub-workflow in `status` (not yet saved)."""
+    assert child.shape is not None
+    child.end = end if status in ("Succeeded", "Failed", "Aborted") else None
+    child.outputs = None
+    child.failures = None
+    if status == "Succeeded":
+        child.outputs, _ = workflow_outputs(child.shape, child.workflow_root or "")
+    if status == "Failed":
+        child.failures = [failure("Workflow failed", [failure(f"{child.name} failed")])]
 
 
 async def sync_generated_children(store: WorkflowStore, parent: WorkflowRecord) -> None:
@@ -125,6 +137,6 @@ async def sync_generated_children(store: WorkflowStore, parent: WorkflowRecord) 
         if child is None:
             continue
         status = sub_records_status(parent.status, failing)
-        child.end = parent.end if status in ("Succeeded", "Failed", "Aborted") else None
+        settle_generated_child(child, status, parent.end)
         await store.set_status(child, status)
         await sync_generated_children(store, child)

@@ -2,10 +2,10 @@
 
 Two uses: (a) many small workflows at once (`POST /_emulator/workflows`, `--preload-runs`), with
 mixed statuses, labels, names and times; (b) call elements generated on demand from a shape and
-a status, for synthetic runs of any width (50,000 shards) and for controlled workflows. Paths
-follow Cromwell's Local layout (`call-x/shard-3/execution/stdout`); a synthetic run's shards
-share one stdout/stderr file per call, a controlled run gets one per attempt. Files are written
-by `write_log_files`, which does blocking I/O (call it through `asyncio.to_thread`).
+a status, for synthetic runs of any width (50,000 shards) and for controlled workflows. Each
+shard's jobs come from `jobs.py`; a synthetic run's shards share one set of files per call, a
+controlled run gets its own per attempt. Files are written by `write_log_files`, which does
+blocking I/O (call it through `asyncio.to_thread`).
 """
 
 import os
@@ -14,20 +14,21 @@ from typing import Any
 
 from cromwes.emulator.calls import (
     CallElement,
-    ExecutionEvent,
     Failure,
-    JobAttempt,
     SubworkflowAttempt,
     failure,
-    job_events,
-    job_failure_message,
     subworkflow_events,
     subworkflow_id,
 )
+from cromwes.emulator.jobs import (
+    RUNNING_CALL_STATUSES,
+    CallPlan,
+    job_attempts,
+    last_attempt_failures,
+)
 from cromwes.emulator.records import WorkflowRecord
 from cromwes.emulator.shapes import CallShape, WorkflowShape
-
-RUNNING_CALL_STATUSES = ("Running", "QueuedInCromwell")
+from cromwes.emulator.values import MadeUp, parsed
 
 
 def elements_for(
@@ -36,48 +37,48 @@ def elements_for(
     shared_logs: bool,
     calls_status: str = "Running",
     now: int,
+    root: WorkflowRecord | None = None,
 ) -> list[CallElement]:
     """The call elements of a synthetic or controlled workflow in its current status:
     none before pickup, the first call running while it runs, every call once it ended (the
-    failing shards `Failed`, retried shards with their `RetryableFailure` attempts)."""
+    failing shards `Failed`, retried shards with their `RetryableFailure` attempts). `root` is
+    the record's root workflow (itself by default): call caching and a restart are the root's."""
+    root = root or record
     shape = record.shape
     if shape is None or record.start is None or record.status in ("Submitted", "On Hold"):
         return []
     start = record.start
     end = record.end if record.end is not None else max(now, start + 1)
-    root = record.workflow_root or ""
+    folder = record.workflow_root or ""
     calls = shape.calls
     if record.status in ("Running", "Aborting", "Aborted"):
         calls = calls[:1]
     failing = _failing(shape) if record.status == "Failed" else {}
+    lost = record.status == "Aborted" and bool(root.control.get("restarted"))
+    caching = bool(root.shape and root.shape.caches)
     elements: list[CallElement] = []
     span = max(end - start, len(calls) + 1)
     for position, call in enumerate(calls):
         call_start = start + span * position // (len(calls) + 1)
         call_end = start + span * (position + 1) // (len(calls) + 1)
+        plan = CallPlan.of(
+            record.root_id or record.id,
+            shape.call_name(call),
+            call,
+            f"{folder}/call-{call.alias}",
+            shared_logs=shared_logs,
+            caching=caching,
+        )
         for shard in call.shard_indexes:
             shard_status = _shard_status(
-                record.status, calls_status, shard in failing.get(call.alias, ())
+                record.status, calls_status, shard in failing.get(call.alias, ()), lost=lost
             )
             if call.subworkflow is not None:
-                path = f"{call.alias}/{shard}"
                 elements.append(
-                    _sub_element(record, call, shard, path, shard_status, call_start, call_end)
+                    _sub_element(record, plan, shard, shard_status, call_start, call_end)
                 )
-                continue
-            elements.extend(
-                _job_elements(
-                    record.id,
-                    shape.name,
-                    call,
-                    shard,
-                    shard_status,
-                    call_start,
-                    call_end,
-                    root,
-                    shared_logs,
-                )
-            )
+            else:
+                elements += job_attempts(plan, shard, shard_status, call_start, call_end, lost=lost)
     return elements
 
 
@@ -101,27 +102,39 @@ def subworkflow_calls(
                 yield call, shard, failing_everywhere and shard in failing.get(call.alias, ())
 
 
-def workflow_outputs(shape: WorkflowShape, workflow_root: str) -> tuple[dict[str, Any], list[str]]:
-    """Outputs of a succeeded synthetic workflow, and the files they name (to be written)."""
-    outputs: dict[str, Any] = {}
-    files: list[str] = []
-    for name, wdl_type in shape.outputs.items():
-        bare = wdl_type.rstrip("?+")
-        if bare in ("File", "Directory"):
-            path = os.path.join(workflow_root, "outputs", name)
-            files.append(path)
-            outputs[f"{shape.name}.{name}"] = path
-        elif bare == "String":
-            outputs[f"{shape.name}.{name}"] = f"synthetic {name}"
-        elif bare in ("Int", "Float"):
-            outputs[f"{shape.name}.{name}"] = 0
-        elif bare == "Boolean":
-            outputs[f"{shape.name}.{name}"] = True
-        elif bare.startswith(("Array", "Map")):
-            outputs[f"{shape.name}.{name}"] = [] if bare.startswith("Array") else {}
-        else:
-            outputs[f"{shape.name}.{name}"] = None
-    return outputs, files
+def workflow_outputs(
+    shape: WorkflowShape, workflow_root: str
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Outputs of a succeeded workflow made up from their declared types, and the files they
+    name (path -> text, to be written)."""
+    made = MadeUp()
+    values = made.values(parsed(shape.outputs), os.path.join(workflow_root, "outputs"))
+    return {shape.output_key(name): value for name, value in values.items()}, made.files
+
+
+def outputs_files(record: WorkflowRecord) -> dict[str, str]:
+    """The files the outputs of a succeeded synthetic workflow or generated sub-workflow name
+    (a controlled root's are written when it is moved, and a test may have set its own)."""
+    if record.kind == "submitted" or record.shape is None or record.status != "Succeeded":
+        return {}
+    made = MadeUp()
+    made.values(parsed(record.shape.outputs), os.path.join(record.workflow_root or "", "outputs"))
+    return made.files
+
+
+def subworkflow_root(call_dir: str, call: CallShape, shard: int, workflow_id: str) -> str:
+    """Where Cromwell runs one shard of a sub-workflow call: `<call dir>[/shard-<n>]/<callee
+    name, or the ScatterAt name>/<its id>` (metadata-callcached-scattered-subworkflows-caas-
+    v53.json, metadata-nested-scatter-scatterat-v59.json)."""
+    assert call.subworkflow is not None
+    callee = call.alias if call.subworkflow.pseudo else call.subworkflow.name
+    shard_dir = f"{call_dir}/shard-{shard}" if shard >= 0 else call_dir
+    return f"{shard_dir}/{callee}/{workflow_id}"
+
+
+def subworkflow_inputs(shape: WorkflowShape, folder: str, shard: int) -> dict[str, Any]:
+    """A sub-workflow's inputs (bare names), made up; a scatter variable is the shard index."""
+    return MadeUp().values(parsed(shape.inputs), folder, max(shard, 0))
 
 
 def workflow_failure_message(
@@ -133,34 +146,25 @@ def workflow_failure_message(
     return [failure("Workflow failed", causes)]
 
 
-def synthetic_failures(shape: WorkflowShape) -> list[Failure]:
+def synthetic_failures(shape: WorkflowShape, workflow_root: str) -> list[Failure]:
     """The workflow-level failures of a synthetic run that ended `Failed`, without generating
     its call elements (a 50,000-shard run fails in one shard or many)."""
-    causes = [
-        failure(
-            job_failure_message(
-                f"{shape.name}.{alias}", shard, _last_attempt(shape, alias, shard), 1
-            )
-        )
-        for alias, shards in _failing(shape).items()
-        for shard in sorted(shards)
-    ]
+    causes: list[Failure] = []
+    for alias, shards in _failing(shape).items():
+        call = next(c for c in shape.calls if c.alias == alias)
+        plan = CallPlan.of("", shape.call_name(call), call, f"{workflow_root}/call-{alias}",
+                           shared_logs=True, caching=False)  # fmt: skip
+        for shard in sorted(shards):
+            causes += last_attempt_failures(plan, shard)
     return [failure("Workflow failed", causes)]
 
 
-def _last_attempt(shape: WorkflowShape, alias: str, shard: int) -> int:
-    call = next(c for c in shape.calls if c.alias == alias)
-    return call.failed_attempts(shard) + 1
-
-
 def log_files(elements: Iterable[CallElement]) -> dict[str, str]:
-    """Every stdout/stderr file the elements name, with the text a synthetic job "printed"."""
+    """Every file the made-up elements wrote (stdout/stderr, outputs...), with its text."""
     files: dict[str, str] = {}
     for element in elements:
-        if isinstance(element, JobAttempt) and element.status != "QueuedInCromwell":
-            label = f"{element.fqn} shard {element.shard} attempt {element.attempt}"
-            files.setdefault(element.stdout, f"{label}: synthetic stdout\n")
-            files.setdefault(element.stderr, f"{label}: synthetic stderr\n")
+        for path, text in element.written.items():
+            files.setdefault(path, text)
     return files
 
 
@@ -181,114 +185,66 @@ def _failing(shape: WorkflowShape) -> dict[str, frozenset[int]]:
     return {last.alias: frozenset({last.shard_indexes[-1]})}
 
 
-def _shard_status(workflow_status: str, calls_status: str, failing: bool) -> str:
+def _shard_status(workflow_status: str, calls_status: str, failing: bool, *, lost: bool) -> str:
     if workflow_status in ("Running", "Aborting"):
         return calls_status if calls_status in RUNNING_CALL_STATUSES else "Running"
     if workflow_status == "Aborted":
-        return "Aborted"
+        # A Cromwell that restarted cannot find the jobs it had started; it fails them.
+        return "Failed" if lost else "Aborted"
     if workflow_status == "Failed" and failing:
         return "Failed"
     return "Done"
 
 
-def _job_elements(
-    workflow_id: str,
-    workflow_name: str,
-    call: CallShape,
-    shard: int,
-    status: str,
-    start: int,
-    end: int,
-    root: str,
-    shared_logs: bool,
-) -> list[JobAttempt]:
-    # Built with f-strings rather than os.path.join: this runs 50,000 times for a wide scatter.
-    fqn = f"{workflow_name}.{call.alias}"
-    retries = call.failed_attempts(shard) if status != "QueuedInCromwell" else 0
-    attempts = retries + 1
-    elements: list[JobAttempt] = []
-    runtime = {"maxRetries": str(retries), "failOnStderr": "false", "continueOnReturnCode": "0"}
-    inputs = {"index": shard} if shard >= 0 else {}
-    slice_ms = max((end - start) // attempts, 1)
-    call_dir = f"{root}/call-{call.alias}"
-    shard_dir = f"{call_dir}/shard-{shard}" if shard >= 0 else call_dir
-    for attempt in range(1, attempts + 1):
-        attempt_start = start + slice_ms * (attempt - 1)
-        attempt_end = attempt_start + slice_ms
-        attempt_status = status if attempt == attempts else "RetryableFailure"
-        finished = attempt_status not in RUNNING_CALL_STATUSES
-        directory = shard_dir if attempt == 1 else f"{shard_dir}/attempt-{attempt}"
-        logs = f"{call_dir}/execution" if shared_logs else f"{directory}/execution"
-        failed = attempt_status in ("Failed", "RetryableFailure")
-        elements.append(
-            JobAttempt(
-                fqn=fqn,
-                shard=shard,
-                attempt=attempt,
-                status=attempt_status,
-                start=attempt_start,
-                end=attempt_end if finished else None,
-                call_root=directory,
-                stdout=f"{logs}/stdout",
-                stderr=f"{logs}/stderr",
-                command_line=f"echo 'synthetic {fqn} shard {shard}'",
-                job_id=str(10_000 + max(shard, 0) * 8 + attempt),
-                return_code=(1 if failed else 0)
-                if finished and attempt_status != "Aborted"
-                else None,
-                inputs=inputs,
-                outputs={"out": f"{logs}/stdout"} if attempt_status == "Done" else {},
-                runtime_attributes=runtime,
-                failures=[failure(job_failure_message(fqn, shard, attempt, 1))] if failed else [],
-                events=job_events(attempt_start, attempt_start + 1, attempt_end)
-                if finished
-                else (),
-            )
-        )
-    return elements
-
-
-def _events(start: int, end: int) -> tuple[ExecutionEvent, ...]:
-    return job_events(start, start + 1, end)
-
-
 def shared_log_files(record: WorkflowRecord) -> dict[str, str]:
-    """The stdout/stderr files of a synthetic run, one pair per call (shards share them)."""
+    """The files of a synthetic run, one set per call (its shards share them)."""
     files: dict[str, str] = {}
     if record.shape is None or record.start is None or record.workflow_root is None:
         return files
     for call in record.shape.calls:
         if call.subworkflow is None:
-            logs = f"{record.workflow_root}/call-{call.alias}/execution"
-            label = f"{record.shape.name}.{call.alias}, every shard and attempt"
-            files[f"{logs}/stdout"] = f"{label}: synthetic stdout\n"
-            files[f"{logs}/stderr"] = f"{label}: synthetic stderr\n"
+            plan = CallPlan.of(
+                record.id,
+                record.shape.call_name(call),
+                call,
+                f"{record.workflow_root}/call-{call.alias}",
+                shared_logs=True,
+                caching=False,
+            )
+            files.update(plan.shared_files())
     return files
 
 
 def _sub_element(
     record: WorkflowRecord,
-    call: CallShape,
+    plan: CallPlan,
     shard: int,
-    path: str,
     status: str,
     start: int,
     end: int,
 ) -> SubworkflowAttempt:
+    call = plan.call
+    assert call.subworkflow is not None
     root_id = record.root_id or record.id
     prefix = f"{record.call_path}/" if record.call_path else ""
     finished = status not in RUNNING_CALL_STATUSES
-    sub_id = subworkflow_id(root_id, prefix + path)
+    sub_id = subworkflow_id(root_id, f"{prefix}{call.alias}/{shard}")
     failures = [failure(f"Sub-workflow {sub_id} failed")] if status == "Failed" else []
+    made = MadeUp()
+    sub_root = subworkflow_root(plan.call_dir, call, shard, sub_id)
+    inputs = made.values(plan.inputs, f"{sub_root}/inputs", max(shard, 0))
+    # The same files as the sub-workflow's own outputs (`workflow_outputs` of its record).
+    outputs = made.values(plan.outputs, f"{sub_root}/outputs") if status == "Done" else {}
     return SubworkflowAttempt(
-        fqn=f"{record.shape.name if record.shape else record.name}.{call.alias}",
+        fqn=plan.fqn,
         shard=shard,
         status="Running" if not finished else status,
         start=start,
         end=end if finished else None,
         workflow_id=sub_id,
-        inputs={"index": shard} if shard >= 0 else {},
-        outputs={} if status != "Done" else {"out": "synthetic"},
+        inputs=inputs,
+        outputs=outputs,
         failures=failures,
         events=subworkflow_events(start, end) if finished else (),
+        written={} if plan.shared_logs else made.files,
     )

@@ -20,8 +20,9 @@ from WDL.Tree import ReadSourceResult
 
 from cromwes.emulator.calls import Failure, failure
 from cromwes.emulator.records import SubmittedFiles
-from cromwes.emulator.shapes import CallShape, WorkflowShape
+from cromwes.emulator.shapes import WorkflowShape
 from cromwes.emulator.wdlfailures import load_failure
+from cromwes.emulator.wdlshape import source_texts, workflow_shape
 
 Fetch = Callable[[str], Awaitable[str]]
 """Read a loopback `http(s)://` URL (the app supplies it; it refuses everything else)."""
@@ -191,7 +192,8 @@ async def load_workflow(sources: SubmissionSources) -> LoadedWorkflow:
         raise WorkflowUnusable(
             [failure("Namespace does not have a local workflow to run")], language_version=version
         )
-    return LoadedWorkflow(document, document.workflow, version, workflow_shape(document.workflow))
+    shape = workflow_shape(document.workflow, source_texts(document))
+    return LoadedWorkflow(document, document.workflow, version, shape)
 
 
 def input_problems(workflow: WDL.Tree.Workflow, inputs: Mapping[str, Any]) -> list[Failure]:
@@ -214,36 +216,6 @@ def input_problems(workflow: WDL.Tree.Workflow, inputs: Mapping[str, Any]) -> li
     except Exception as exn:
         return [load_failure(exn, lambda _: True)]
     return []
-
-
-def workflow_shape(workflow: WDL.Tree.Workflow) -> WorkflowShape:
-    """The calls of a workflow in source order (sections flattened); scattered calls get one
-    shard until a controlled test says otherwise."""
-
-    def calls_in(nodes: list[Any], scattered: bool) -> list[CallShape]:
-        found: list[CallShape] = []
-        for node in nodes:
-            if isinstance(node, WDL.Tree.Call):
-                callee = node.callee
-                sub = workflow_shape(callee) if isinstance(callee, WDL.Tree.Workflow) else None
-                found.append(
-                    CallShape(
-                        alias=node.name,
-                        callee=callee.name if callee is not None else node.callee_id[-1],
-                        shards=1 if scattered else 0,
-                        subworkflow=sub,
-                    )
-                )
-            elif isinstance(node, WDL.Tree.Scatter):
-                found += calls_in(node.body, True)
-            elif isinstance(node, WDL.Tree.Conditional):
-                found += calls_in(node.body, scattered)
-        return found
-
-    outputs = {decl.name: str(decl.type) for decl in workflow.outputs or []}
-    return WorkflowShape(
-        name=workflow.name, calls=tuple(calls_in(workflow.body, False)), outputs=outputs
-    )
 
 
 def _file_name(name: str | None) -> str:

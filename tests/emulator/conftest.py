@@ -10,6 +10,8 @@ from pytest_aiohttp import AiohttpServer
 
 from cromwes.emulator.config import EmulatorConfig
 from tests.emulated import emulated_cromwell
+from tests.emulator.contract import SWAGGER_DEVIATIONS
+from tests.emulator.structure import Swagger
 
 Connect = Callable[..., Awaitable[aiohttp.ClientSession]]
 
@@ -48,3 +50,9 @@ async def controlled(connect: Connect) -> aiohttp.ClientSession:
 async def executing(connect: Connect) -> aiohttp.ClientSession:
     """An emulator in execute mode (runs WDL through miniwdl)."""
     return await connect()
+
+
+@pytest.fixture(scope="session")
+def swagger(shared_dir: Path) -> Swagger:
+    """Cromwell's swagger, with the deviations real Cromwell shows (`contract.py`)."""
+    return Swagger(shared_dir / "cromwell" / "cromwell-api.yaml", SWAGGER_DEVIATIONS)

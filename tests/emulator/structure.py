@@ -1,9 +1,14 @@
 """Compare an emulator response with a recorded Cromwell body by structure, and against the
 swagger: same keys at each level, same JSON types, list elements checked against the recorded
-element shapes. Values are never compared: they come from different runs.
+element shapes, and `inputs`/`outputs` values against their declared WDL types. Values are
+otherwise never compared: they come from different runs.
+
+Places are JSON paths with the data in them generalised: `$.calls.*[].callCaching.hit` is that
+key in every element of every call. An allowance names one such path (never a key name at any
+depth) and must be needed: an allowance that no difference uses is itself a problem.
 
 Objects whose keys are data rather than field names (`calls`, `inputs`, `labels`, ...) are
-compared by their values' shapes only.
+compared by their values' shapes only. A recorded empty list accepts only an empty list.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -14,21 +19,55 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]  # no stubs installed; used at one call
 import yaml
 
-FREE_VALUES = frozenset({"inputs", "outputs"})
-"""Maps from names to arbitrary WDL values."""
-STRING_MAPS = frozenset({"labels", "runtimeAttributes", "imports", "backendLogs"})
-"""Maps from names to strings."""
-RECORD_LISTS = frozenset({"calls"})
-"""Maps from call names to arrays of call elements."""
+from tests.emulator.wdltypes import Io, WdlTypes, value_problems
+
+CALLS, VALUES, STRINGS = "calls", "values", "strings"
+DATA_MAPS = {
+    "$.calls": CALLS,
+    "$.inputs": VALUES,
+    "$.outputs": VALUES,
+    "$.labels": STRINGS,
+    "$.submittedFiles.imports": STRINGS,
+    "$.calls.*[].inputs": VALUES,
+    "$.calls.*[].outputs": VALUES,
+    "$.calls.*[].runtimeAttributes": STRINGS,
+    "$.calls.*[].backendLogs": STRINGS,
+    "$.calls.*[].backendLabels": STRINGS,
+    "$.calls.*[].labels": STRINGS,
+    "$.calls.*[].callCaching.hashes.input": STRINGS,
+    "$.calls.*[].callCaching.hashes.output expression": STRINGS,
+    "$.calls.*[].callCaching.hashes.runtime attribute": STRINGS,
+    "$.results[].labels": STRINGS,
+}
+"""Objects keyed by data, by their place in a workflow document (a sub-workflow's document at
+`subWorkflowMetadata` has the same places): call elements by call name, WDL values by input or
+output name, strings by label, attribute, file or hash name."""
+SUB_DOCUMENT = ".subWorkflowMetadata"
 
 
 @dataclass(frozen=True)
 class Allowances:
-    """Keys allowed to differ from the recording, each with the reason (and, for an extra key,
-    the recording in which real Cromwell emits it)."""
+    """Differences from the recording allowed at a place, each with its reason (for an extra
+    key, the recording in which real Cromwell emits it there)."""
 
     extra: Mapping[str, str] = field(default_factory=dict)
     missing: Mapping[str, str] = field(default_factory=dict)
+    filled: Mapping[str, str] = field(default_factory=dict)
+    """Arrays that may have elements where the recorded one is empty."""
+
+    def __or__(self, other: "Allowances") -> "Allowances":
+        return Allowances(
+            {**self.extra, **other.extra},
+            {**self.missing, **other.missing},
+            {**self.filled, **other.filled},
+        )
+
+    def places(self) -> set[tuple[str, str]]:
+        return {
+            *(("extra", p) for p in self.extra),
+            *(("missing", p) for p in self.missing),
+            *(("filled", p) for p in self.filled),
+        }
 
 
 def json_type(value: Any) -> str:
@@ -49,52 +88,168 @@ def json_type(value: Any) -> str:
     raise TypeError(f"not a JSON value: {value!r}")
 
 
+def place_in_document(place: str) -> str:
+    """A place relative to the innermost (sub-)workflow document holding it."""
+    cut = place.rfind(SUB_DOCUMENT)
+    return place if cut < 0 else "$" + place[cut + len(SUB_DOCUMENT) :]
+
+
 def shape_problems(
-    emulated: Any, recorded: Any, allowances: Allowances = Allowances(), path: str = "$"
+    emulated: Any,
+    recorded: Any,
+    allowances: Allowances = Allowances(),
+    types: WdlTypes | None = None,
 ) -> list[str]:
-    """Every structural difference, as readable lines (empty when the shapes agree)."""
-    if json_type(emulated) != json_type(recorded):
-        return [f"{path}: {json_type(emulated)} where Cromwell has {json_type(recorded)}"]
-    if isinstance(recorded, dict):
-        return _object_problems(emulated, recorded, allowances, path)
-    if isinstance(recorded, list):
-        return _list_problems(emulated, recorded, allowances, path)
-    return []
+    """Every structural difference, as readable lines (empty when the shapes agree), including
+    allowances that were not needed."""
+    comparison = _Comparison(allowances, types)
+    result = comparison.compare(emulated, recorded, "$", "$", _Context(None, None))
+    unused = allowances.places() - result.used
+    return result.problems + [
+        f"allowance {kind} {place!r} is not needed" for kind, place in sorted(unused)
+    ]
 
 
-def _object_problems(
-    emulated: dict[str, Any], recorded: dict[str, Any], allowances: Allowances, path: str
-) -> list[str]:
-    problems: list[str] = []
-    for key in recorded.keys() - emulated.keys() - allowances.missing.keys():
-        problems.append(f"{path}.{key}: missing (Cromwell has it)")
-    for key in emulated.keys() - recorded.keys() - allowances.extra.keys():
-        problems.append(f"{path}.{key}: not in the recording")
-    for key in emulated.keys() & recorded.keys():
-        here = f"{path}.{key}"
-        mine, theirs = emulated[key], recorded[key]
-        if key in FREE_VALUES or key in STRING_MAPS or key in RECORD_LISTS:
-            problems += _map_problems(key, mine, theirs, allowances, here)
+@dataclass(frozen=True)
+class _Context:
+    document: str | None
+    """`workflowName` of the (sub-)workflow document being compared."""
+    call: str | None
+    """The key in `calls` of the call element being compared."""
+
+
+@dataclass
+class _Result:
+    problems: list[str] = field(default_factory=list)
+    used: set[tuple[str, str]] = field(default_factory=set)
+
+    def add(self, other: "_Result") -> None:
+        self.problems += other.problems
+        self.used |= other.used
+
+
+class _Comparison:
+    def __init__(self, allowances: Allowances, types: WdlTypes | None) -> None:
+        self.allowances = allowances
+        self.types = types
+
+    def compare(self, mine: Any, theirs: Any, path: str, place: str, context: _Context) -> _Result:
+        if json_type(mine) != json_type(theirs):
+            return _Result([f"{path}: {json_type(mine)} where Cromwell has {json_type(theirs)}"])
+        if isinstance(theirs, dict):
+            kind = DATA_MAPS.get(place_in_document(place))
+            if kind is not None:
+                return self.data_map(kind, mine, theirs, path, place, context)
+            return self.object(mine, theirs, path, place, context)
+        if isinstance(theirs, list):
+            return self.array(mine, theirs, path, place, context)
+        return _Result()
+
+    def object(
+        self, mine: dict[str, Any], theirs: dict[str, Any], path: str, place: str, context: _Context
+    ) -> _Result:
+        result = _Result()
+        if place.endswith(SUB_DOCUMENT) or place == "$":
+            name = mine.get("workflowName")
+            context = _Context(name if isinstance(name, str) else None, None)
+        for key in sorted(theirs.keys() - mine.keys()):
+            self.allowed(result, "missing", f"{place}.{key}", f"{path}.{key}: missing (Cromwell "
+                         f"has it)")  # fmt: skip
+        for key in sorted(mine.keys() - theirs.keys()):
+            self.allowed(result, "extra", f"{place}.{key}", f"{path}.{key}: not in the recording")
+        for key in mine.keys() & theirs.keys():
+            result.add(
+                self.compare(mine[key], theirs[key], f"{path}.{key}", f"{place}.{key}", context)
+            )
+        return result
+
+    def allowed(self, result: _Result, kind: str, place: str, problem: str) -> None:
+        if place in getattr(self.allowances, kind):
+            result.used.add((kind, place))
         else:
-            problems += shape_problems(mine, theirs, allowances, here)
-    return problems
+            result.problems.append(f"{problem}  [{kind} at {place}]")
 
+    def array(
+        self, mine: list[Any], theirs: list[Any], path: str, place: str, context: _Context
+    ) -> _Result:
+        if not theirs:
+            result = _Result()
+            if mine:
+                self.allowed(
+                    result, "filled", f"{place}[]", f"{path}: {len(mine)} elements where "
+                    "Cromwell has none",
+                )  # fmt: skip
+            return result
+        return self.elements(mine, theirs, path, f"{place}[]", context)
 
-def _map_problems(key: str, mine: Any, theirs: Any, allowances: Allowances, path: str) -> list[str]:
-    if not isinstance(mine, dict) or not isinstance(theirs, dict):
-        return shape_problems(mine, theirs, allowances, path)
-    if key in STRING_MAPS:
-        return [f"{path}.{k}: not a string" for k, v in mine.items() if not isinstance(v, str)]
-    if key in RECORD_LISTS:
+    def elements(
+        self, mine: Sequence[Any], pool: Sequence[Any], path: str, place: str, context: _Context
+    ) -> _Result:
+        """Each element must match one recorded element (one with the same `executionStatus`
+        when the recording has such); the closest candidate's differences are reported."""
+        result = _Result()
+        for index, element in enumerate(mine):
+            attempts = [
+                self.compare(element, candidate, f"{path}[{index}]", place, context)
+                for candidate in _candidates(element, pool)
+            ]
+            result.add(min(attempts, key=lambda attempt: len(attempt.problems)))
+        return result
+
+    def data_map(
+        self,
+        kind: str,
+        mine: dict[str, Any],
+        theirs: dict[str, Any],
+        path: str,
+        place: str,
+        context: _Context,
+    ) -> _Result:
+        if kind == STRINGS:
+            return _Result([f"{path}.{k}: not a string" for k, v in mine.items()
+                            if not isinstance(v, str)])  # fmt: skip
+        if kind == VALUES:
+            return _Result(self.value_problems(mine, path, place, context))
         pool = list(_all_call_elements(theirs))
-        problems: list[str] = []
+        result = _Result()
+        if mine and not pool:
+            self.allowed(result, "filled", place, f"{path}: calls where Cromwell has none")
+            return result
         for name, elements in mine.items():
             if not isinstance(elements, list):
-                problems.append(f"{path}.{name}: not an array")
+                result.problems.append(f"{path}.{name}: not an array")
                 continue
-            problems += _elements_problems(elements, pool, allowances, f"{path}.{name}")
+            call_context = _Context(context.document, name)
+            result.add(self.elements(elements, pool, f"{path}.{name}", f"{place}.*[]",
+                                     call_context))  # fmt: skip
+        return result
+
+    def value_problems(
+        self, values: dict[str, Any], path: str, place: str, context: _Context
+    ) -> list[str]:
+        if not values:
+            return []
+        if self.types is None:
+            return [f"{path}: WDL values, but no WDL types to check them against"]
+        which = place.rsplit(".", 1)[-1]
+        in_call = place_in_document(place).startswith("$.calls")
+        io: Io | None
+        if in_call:
+            io, owner = self.types.call(context.call or ""), f"call {context.call}"
+        else:
+            name = context.document or self.types.root
+            io, owner = self.types.document(name), f"workflow {name}"
+        if io is None:
+            return [f"{path}: {owner} is not in the WDL"]
+        declared = io.of(which)
+        problems: list[str] = []
+        for key, value in values.items():
+            if key not in declared:
+                problems.append(f"{path}.{key}: not one of the {which} {owner} declares "
+                                f"({sorted(declared)})")  # fmt: skip
+            else:
+                problems += value_problems(value, declared[key], f"{path}.{key}")
         return problems
-    return []
 
 
 def _all_call_elements(calls: dict[str, Any]) -> Iterable[Any]:
@@ -108,51 +263,42 @@ def _all_call_elements(calls: dict[str, Any]) -> Iterable[Any]:
                 yield from _all_call_elements(nested["calls"])
 
 
-def _list_problems(
-    emulated: list[Any], recorded: list[Any], allowances: Allowances, path: str
-) -> list[str]:
-    if not recorded:
-        return []
-    return _elements_problems(emulated, recorded, allowances, path)
-
-
-def _elements_problems(
-    emulated: Sequence[Any], pool: Sequence[Any], allowances: Allowances, path: str
-) -> list[str]:
-    """Each element must match one recorded element (one with the same `executionStatus` when
-    the recording has such); report the closest candidate's differences otherwise."""
-    problems: list[str] = []
-    for index, element in enumerate(emulated):
-        candidates = _candidates(element, pool)
-        attempts = [shape_problems(element, c, allowances, f"{path}[{index}]") for c in candidates]
-        best = min(attempts, key=len)
-        problems += best
-    return problems
-
-
 def _candidates(element: Any, pool: Sequence[Any]) -> Sequence[Any]:
-    if isinstance(element, dict) and "executionStatus" in element:
-        same = [
-            c
-            for c in pool
-            if isinstance(c, dict) and c.get("executionStatus") == element["executionStatus"]
-        ]
-        if same:
-            return same
+    """The recorded elements in the same situation, when the recording has any: the same
+    `executionStatus`, then the same call-cache outcome (a hit has no `jobId`, a miss does)."""
+    for situation in (_status, _cache_hit):
+        same = [c for c in pool if situation(c) == situation(element)]
+        if same and situation(element) is not None:
+            pool = same
     return pool
 
 
-def recorded_keys(document: Any) -> set[str]:
-    """Every key name anywhere in a recorded body (to check a justification names a real one)."""
+def _status(element: Any) -> Any:
+    return element.get("executionStatus") if isinstance(element, dict) else None
+
+
+def _cache_hit(element: Any) -> Any:
+    caching = element.get("callCaching") if isinstance(element, dict) else None
+    return caching.get("hit") if isinstance(caching, dict) else None
+
+
+def recorded_places(document: Any) -> set[str]:
+    """Every place of a key in a recorded body (to check that a justification names one)."""
     found: set[str] = set()
-    stack = [document]
-    while stack:
-        node = stack.pop()
+
+    def walk(node: Any, place: str) -> None:
         if isinstance(node, dict):
-            found |= node.keys()
-            stack += node.values()
+            data = place_in_document(place) in DATA_MAPS
+            for key, value in node.items():
+                step = f"{place}.*" if data else f"{place}.{key}"
+                if not data:
+                    found.add(step)
+                walk(value, step)
         elif isinstance(node, list):
-            stack += node
+            for item in node:
+                walk(item, f"{place}[]")
+
+    walk(document, "$")
     return found
 
 

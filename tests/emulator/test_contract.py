@@ -5,7 +5,7 @@ real Cromwell emits in the recording named as its justification.
 """
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,45 +13,18 @@ import aiohttp
 import pytest
 
 from tests.emulator.conftest import Connect
+from tests.emulator.contract import (
+    CALL_CACHING_KEYS,
+    DOCKER,
+    EXTRA,
+    Recorded,
+    assert_contract,
+    metadata_allowances,
+    nested,
+)
 from tests.emulator.helpers import API, HELLO_DRAFT2, get_json, move, post_json, submit, wait_status
-from tests.emulator.structure import Allowances, Swagger, lines, recorded_keys, shape_problems
-
-Recorded = Callable[[str], Any]
-
-SUCCEEDED = "metadata-succeeded.json"
-FAILED = "metadata-failed.json"
-EXTRA = {
-    "workflowProcessingEvents": SUCCEEDED,
-    "workflowUrl": SUCCEEDED,
-    "commandLine": SUCCEEDED,
-    "callRoot": SUCCEEDED,
-    "backend": SUCCEEDED,
-    "returnCode": SUCCEEDED,
-    "actualWorkflowLanguage": SUCCEEDED,
-    "actualWorkflowLanguageVersion": SUCCEEDED,
-    "workflowRoot": SUCCEEDED,
-    "root": SUCCEEDED,
-    "labels": SUCCEEDED,
-    "retryableFailure": FAILED,
-    "failures": FAILED,
-}
-"""Keys the emulator emits where an *older* recording lacks them, and the Cromwell 87 / 74
-recording that shows real Cromwell emitting them (checked by `test_justifications_hold`)."""
-
-CACHING_OFF = "call caching is off, as in a default Cromwell (metadata-succeeded.json)"
-CALL_CACHING_KEYS = {"hit": CACHING_OFF, "result": CACHING_OFF, "hashes": CACHING_OFF}
-"""Keys of `callCaching` that only a Cromwell with call caching on reports."""
-
-SWAGGER_DEVIATIONS: dict[str, Any] = {
-    # cromwell-api.md §2.6.9: the swagger types `labels` as a string; Cromwell returns an object.
-    "LabelsResponse": {
-        "required": ["id", "labels"],
-        "properties": {"id": {"type": "string"}, "labels": {"type": "object"}},
-    },
-    # /outputs and /logs are declared as `OkIdAndStatus`, but Cromwell answers `{id, outputs}`
-    # and `{id, calls}` without `status` (outputs.json, logs.json).
-    "IdOnly": {"required": ["id"], "properties": {"id": {"type": "string"}}},
-}
+from tests.emulator.structure import Allowances, Swagger, lines, recorded_places, shape_problems
+from tests.emulator.wdltypes import wdl_types
 
 SCATTERED_1_0 = """version 1.0
 
@@ -105,30 +78,8 @@ workflow wf_foo {
 }
 
 
-@pytest.fixture(scope="module")
-def swagger(shared_dir: Path) -> Swagger:
-    return Swagger(shared_dir / "cromwell" / "cromwell-api.yaml", SWAGGER_DEVIATIONS)
-
-
-def assert_contract(
-    body: Any,
-    recorded: Any,
-    swagger: Swagger,
-    definition: str,
-    allowances: Allowances | None = None,
-) -> None:
-    problems = shape_problems(body, recorded, allowances or Allowances())
-    assert not problems, "shape differs from the recording:\n" + lines(problems)
-    invalid = swagger.problems(definition, body)
-    assert not invalid, f"not a valid {definition}:\n" + lines(invalid)
-
-
 def read(path: str) -> str:
     return Path(path).read_text(encoding="utf-8")
-
-
-def metadata_allowances(*extra: str, **missing: str) -> Allowances:
-    return Allowances(extra={k: EXTRA[k] for k in extra}, missing=missing)
 
 
 async def metadata(session: aiohttp.ClientSession, workflow_id: str, query: str = "") -> Any:
@@ -136,8 +87,8 @@ async def metadata(session: aiohttp.ClientSession, workflow_id: str, query: str 
 
 
 async def test_justifications_hold(recorded: Recorded) -> None:
-    for key, recording in EXTRA.items():
-        assert key in recorded_keys(recorded(recording)), f"{recording} has no key {key!r}"
+    for place, recording in EXTRA.items():
+        assert place in recorded_places(recorded(recording)), f"{recording} has no {place!r}"
 
 
 @pytest.mark.parametrize(
@@ -150,7 +101,7 @@ async def test_justifications_hold(recorded: Recorded) -> None:
         pytest.param("outputs.json", "IdOnly", id="outputs"),
         pytest.param("logs.json", "IdOnly", id="logs"),
         pytest.param("query.json", "WorkflowQueryResponse", id="query"),
-        pytest.param(SUCCEEDED, "WorkflowMetadataResponse", id="metadata"),
+        pytest.param("metadata-succeeded.json", "WorkflowMetadataResponse", id="metadata"),
         pytest.param("backends.json", "BackendResponse", id="backends"),
         pytest.param("version.json", "VersionResponse", id="version"),
     ],
@@ -167,7 +118,13 @@ async def test_submitted_metadata(
     submitted = await submit(controlled, HELLO_DRAFT2, inputs={}, labels={"org.x": "vitamin-d"})
     body = await metadata(controlled, submitted["id"])
     assert "workflowName" not in body
-    assert_contract(body, recorded("metadata-submitted.json"), swagger, "WorkflowMetadataResponse")
+    assert_contract(
+        body,
+        recorded("metadata-submitted.json"),
+        swagger,
+        "WorkflowMetadataResponse",
+        types=await wdl_types(HELLO_DRAFT2),
+    )
 
 
 async def test_submit_status_and_logs_before_calls(
@@ -200,7 +157,11 @@ async def test_running_with_queued_call(
     body = await metadata(controlled, submitted["id"], "?expandSubWorkflows=true")
     assert body["calls"]["test.hello"][0]["executionStatus"] == "QueuedInCromwell"
     assert_contract(
-        body, recorded("metadata-running-queued.json"), swagger, "WorkflowMetadataResponse"
+        body,
+        recorded("metadata-running-queued.json"),
+        swagger,
+        "WorkflowMetadataResponse",
+        types=await wdl_types(HELLO_DRAFT2),
     )
 
 
@@ -218,12 +179,16 @@ async def test_running_call(
     assert "returnCode" not in element
     allowances = Allowances(
         missing={
-            "compressedDockerSize": "reported only by backends that pull a Docker image; the "
-            "emulator is a Local backend without Docker"
+            "$.calls.*[].compressedDockerSize": DOCKER,
         }
     )
     assert_contract(
-        body, recorded("metadata-running.json"), swagger, "WorkflowMetadataResponse", allowances
+        body,
+        recorded("metadata-running.json"),
+        swagger,
+        "WorkflowMetadataResponse",
+        allowances,
+        await wdl_types(HELLO_DRAFT2),
     )
 
 
@@ -235,7 +200,11 @@ async def test_running_metadata_without_calls(
     body = await metadata(controlled, submitted["id"], "?excludeKey=calls&expandSubWorkflows=false")
     assert body["calls"] == {}
     assert_contract(
-        body, recorded("metadata-excludekey-calls.json"), swagger, "WorkflowMetadataResponse"
+        body,
+        recorded("metadata-excludekey-calls.json"),
+        swagger,
+        "WorkflowMetadataResponse",
+        types=await wdl_types(HELLO_DRAFT2),
     )
 
 
@@ -245,9 +214,12 @@ async def test_succeeded_metadata_outputs_logs(
     submitted = await submit(controlled, HELLO_DRAFT2, inputs={"test.hello.name": "World"})
     await move(controlled, submitted["id"], status="Succeeded")
     body = await metadata(controlled, submitted["id"])
-    assert_contract(body, recorded(SUCCEEDED), swagger, "WorkflowMetadataResponse")
+    types = await wdl_types(HELLO_DRAFT2)
+    assert_contract(
+        body, recorded("metadata-succeeded.json"), swagger, "WorkflowMetadataResponse", types=types
+    )
     outputs = await get_json(controlled, f"{API}/{submitted['id']}/outputs")
-    assert_contract(outputs, recorded("outputs.json"), swagger, "IdOnly")
+    assert_contract(outputs, recorded("outputs.json"), swagger, "IdOnly", types=types)
     logs = await get_json(controlled, f"{API}/{submitted['id']}/logs")
     assert_contract(logs, recorded("logs.json"), swagger, "IdOnly")
     for element in logs["calls"]["test.hello"]:
@@ -267,7 +239,13 @@ async def test_failed_metadata(
         "Job test.hello:NA:1 exited with return code 1"
     )
     assert body["failures"][0]["message"] == "Workflow failed"
-    assert_contract(body, recorded(FAILED), swagger, "WorkflowMetadataResponse")
+    assert_contract(
+        body,
+        recorded("metadata-failed.json"),
+        swagger,
+        "WorkflowMetadataResponse",
+        types=await wdl_types(HELLO_DRAFT2),
+    )
 
 
 async def test_failing_scatter_of_50_shards(
@@ -281,13 +259,16 @@ async def test_failing_scatter_of_50_shards(
     assert [e["shardIndex"] for e in shards] == list(range(50))
     assert [e["shardIndex"] for e in shards if e["executionStatus"] == "Failed"] == failing
     assert len(body["failures"][0]["causedBy"]) == len(failing)
-    allowances = metadata_allowances("workflowProcessingEvents", "workflowUrl", "commandLine")
+    allowances = metadata_allowances(
+        "$.workflowProcessingEvents", "$.submittedFiles.workflowUrl", "$.calls.*[].commandLine"
+    )
     assert_contract(
         body,
         recorded("metadata-failed-with-shards.json"),
         swagger,
         "WorkflowMetadataResponse",
         allowances,
+        await wdl_types(SCATTERED_1_0),
     )
 
 
@@ -309,25 +290,27 @@ async def test_retried_shard(
         extra={
             key: EXTRA[key]
             for key in (
-                "workflowProcessingEvents",
-                "actualWorkflowLanguage",
-                "actualWorkflowLanguageVersion",
-                "workflowRoot",
-                "root",
-                "workflowUrl",
-                "labels",
-                "callRoot",
-                "commandLine",
-                "backend",
-                "retryableFailure",
-                "returnCode",
-                "failures",
+                "$.workflowProcessingEvents",
+                "$.actualWorkflowLanguage",
+                "$.actualWorkflowLanguageVersion",
+                "$.workflowRoot",
+                "$.submittedFiles.root",
+                "$.submittedFiles.workflowUrl",
+                "$.submittedFiles.labels",
+                "$.calls.*[].callRoot",
+                "$.calls.*[].commandLine",
+                "$.calls.*[].retryableFailure",
+                "$.calls.*[].failures",
             )
         },
         missing={
             **CALL_CACHING_KEYS,
-            "outputs": "a failed attempt has no outputs in current Cromwell (the failed shards "
-            "of metadata-failed-with-shards.json); the 2017 docs example shows `{}`",
+            "$.calls.*[].outputs": "a failed attempt has no outputs in current Cromwell (the "
+            "failed shards of metadata-failed-with-shards.json); the 2017 docs example shows `{}`",
+        },
+        filled={
+            "$.calls.*[].executionEvents[]": "the 2017 docs example lists none; Cromwell lists "
+            "a finished job's events (metadata-succeeded.json)",
         },
     )
     # The 2017 example calls the retried attempt `Preempted`; current Cromwell reports
@@ -338,6 +321,7 @@ async def test_retried_shard(
         swagger,
         "WorkflowMetadataResponse",
         allowances,
+        await wdl_types(SCATTERED_1_0),
     )
 
 
@@ -356,13 +340,14 @@ async def test_subworkflows_not_expanded(
     assert [e["shardIndex"] for e in elements] == [0, 1]
     assert all("subWorkflowMetadata" not in e and e["subWorkflowId"] for e in elements)
     assert set(body["submittedFiles"]["imports"]) == set(SUB_DEPENDENCIES)
-    allowances = metadata_allowances("workflowProcessingEvents")
+    allowances = metadata_allowances("$.workflowProcessingEvents")
     assert_contract(
         body,
         recorded("metadata-subworkflow-not-expanded.json"),
         swagger,
         "WorkflowMetadataResponse",
         allowances,
+        await wdl_types(SUB_MAIN, SUB_DEPENDENCIES),
     )
 
 
@@ -371,18 +356,19 @@ async def test_subworkflows_expanded(
 ) -> None:
     workflow_id = await submit_subworkflows(controlled)
     body = await metadata(controlled, workflow_id, "?expandSubWorkflows=true")
-    nested = body["calls"]["wf.wf_sub"][0]["subWorkflowMetadata"]
-    assert nested["parentWorkflowId"] == workflow_id == nested["rootWorkflowId"]
-    innermost = nested["calls"]["wf_sub.wf_foo"][0]["subWorkflowMetadata"]
+    sub = body["calls"]["wf.wf_sub"][0]["subWorkflowMetadata"]
+    assert sub["parentWorkflowId"] == workflow_id == sub["rootWorkflowId"]
+    innermost = sub["calls"]["wf_sub.wf_foo"][0]["subWorkflowMetadata"]
     assert innermost["rootWorkflowId"] == workflow_id
     assert innermost["calls"]["wf_foo.foo"][0]["executionStatus"] == "Done"
-    allowances = metadata_allowances("workflowUrl", "labels", **CALL_CACHING_KEYS)
+    allowances = Allowances(missing=nested(CALL_CACHING_KEYS, 2))
     assert_contract(
         body,
         recorded("metadata-subworkflows-expanded-scatters.json"),
         swagger,
         "WorkflowMetadataResponse",
         allowances,
+        await wdl_types(SUB_MAIN, SUB_DEPENDENCIES),
     )
 
 
@@ -398,7 +384,7 @@ async def test_query_with_labels_and_subworkflows(
     assert body["totalResultsCount"] == len(body["results"]) == 3 + 2 + 2
     # The recorded Submitted row (hand-made, SHAPE) has no labels; a real Submitted workflow
     # already carries its labels and `cromwell-workflow-id` (LIVE-74 metadata-submitted.json).
-    submitted_labels = Allowances(extra={"labels": "metadata-submitted.json"})
+    submitted_labels = Allowances(extra={"$.results[].labels": "metadata-submitted.json"})
     assert_contract(
         body,
         recorded("query-with-labels-and-subworkflow.json"),

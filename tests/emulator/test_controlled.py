@@ -71,7 +71,7 @@ async def test_terminal_state_writes_logs_and_outputs(controlled: aiohttp.Client
     body = await get_json(controlled, f"{API}/{workflow_id}/metadata")
     assert attempts(body, "fan.work") == [(i, 1, "Done") for i in range(3)]
     assert body["outputs"]["fan.note"] == "synthetic note"
-    assert body["outputs"]["fan.results"] == []
+    assert [read(path) for path in body["outputs"]["fan.results"]] == ["synthetic results\n"] * 2
     logs = await get_json(controlled, f"{API}/{workflow_id}/logs")
     for elements in logs["calls"].values():
         for element in elements:
@@ -151,3 +151,23 @@ async def test_the_label_makes_a_workflow_controlled_in_execute_mode(
     assert view["mode"] == "controlled"
     await move(executing, controlled["id"], status="Succeeded")
     assert (await get_json(executing, f"{API}/{controlled['id']}/status"))["status"] == "Succeeded"
+
+
+async def test_a_subworkflow_document_is_named_after_its_call(
+    controlled: aiohttp.ClientSession,
+) -> None:
+    """Cromwell names a sub-workflow's document after the call's alias, and qualifies its
+    outputs with the callee's name (more/metadata-callcached-scattered-subworkflows-caas-v53:
+    `sc_pe`, `SmartSeq2SingleCell.aligned_bam`)."""
+    source = WITH_SUBWORKFLOW.replace("call inner.inside", "call inner.inside as per_sample")
+    typed = {"inner.wdl": INNER["inner.wdl"].replace("workflow inside { call t }",
+             "workflow inside { call t output { String said = \"x\" } }")}  # fmt: skip
+    submitted = await submit(controlled, source, dependencies=typed)
+    await move(controlled, submitted["id"], status="Succeeded", shards=2)
+    body = await get_json(controlled, f"{API}/{submitted['id']}/metadata?expandSubWorkflows=true")
+    [first, _] = body["calls"]["outer.per_sample"]
+    sub = first["subWorkflowMetadata"]
+    assert sub["workflowName"] == "per_sample"
+    assert list(sub["calls"]) == ["inside.t"]
+    assert sub["outputs"] == {"inside.said": "synthetic said"}
+    assert first["outputs"] == {"said": "synthetic said"}

@@ -16,6 +16,7 @@ import pytest_asyncio
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.server import EmulatorServer
 from tests.emulated import emulator_session
+from tests.emulator.contract import CALL_CACHING_KEYS, DOCKER, assert_contract, nested
 from tests.emulator.helpers import (
     API,
     HELLO_1_0,
@@ -28,7 +29,8 @@ from tests.emulator.helpers import (
     wait_status,
     wait_until,
 )
-from tests.emulator.structure import Allowances, lines, shape_problems
+from tests.emulator.structure import Allowances, Swagger, lines, shape_problems
+from tests.emulator.wdltypes import wdl_types
 
 pytestmark = [pytest.mark.wdl, pytest.mark.asyncio(loop_scope="module")]
 
@@ -158,7 +160,8 @@ async def test_hello_world_draft2_has_the_recorded_shape(
     assert read(element["stdout"]) == "Hello World!\n"
     assert is_dir(element["callRoot"])
     assert read(body["outputs"]["test.hello.response"]) == "Hello World!\n"
-    problems = shape_problems(body, recorded("metadata-succeeded.json"))
+    types = await wdl_types(HELLO_DRAFT2)
+    problems = shape_problems(body, recorded("metadata-succeeded.json"), types=types)
     assert not problems, lines(problems)
 
 
@@ -201,7 +204,8 @@ async def test_failing_task(emulator: aiohttp.ClientSession, recorded: Recorded)
     assert element["failures"] == [{"message": message, "causedBy": []}]
     assert body["failures"] == [{"message": "Workflow failed", "causedBy": element["failures"]}]
     assert read(element["stderr"]) == "about to fail\n"
-    problems = shape_problems(body, recorded("metadata-failed.json"))
+    types = await wdl_types(FAILING)
+    problems = shape_problems(body, recorded("metadata-failed.json"), types=types)
     assert not problems, lines(problems)
 
 
@@ -252,6 +256,50 @@ async def test_imported_subworkflow_from_dependencies_zip(emulator: aiohttp.Clie
     assert direct["outputs"] == {"inner.shouted": "ADA"}
 
 
+async def test_nested_scatter_runs_as_scatterat_pseudo_subworkflows(
+    emulator: aiohttp.ClientSession, recorded: Recorded, swagger: Swagger
+) -> None:
+    """miniwdl runs the jobs of a nested scatter beside the others; the metadata shows them as
+    Cromwell does, inside `ScatterAt` pseudo sub-workflows (one per outer shard)."""
+    recording = recorded("more/metadata-nested-scatter-scatterat-v59.json")
+    source = recording["submittedFiles"]["workflow"]
+    submitted = await submit(emulator, source)
+    workflow_id = submitted["id"]
+    await wait_status(emulator, workflow_id, "Succeeded")
+    body = await metadata(emulator, workflow_id, "?expandSubWorkflows=true")
+    outer = body["calls"]["ScatterAt9_25"]
+    assert [(e["shardIndex"], e["inputs"]) for e in outer] == [(0, {"i": 0}), (1, {"i": 1})]
+    for i, element in enumerate(outer):
+        sub = element["subWorkflowMetadata"]
+        assert (sub["workflowName"], sub["workflowRoot"]) == ("ScatterAt9_25", body["workflowRoot"])
+        inner = sub["calls"]["nested_scatter.t_nested_scatter_1"]
+        assert [(e["shardIndex"], e["inputs"]) for e in inner] == [
+            (j, {"i": i, "j": j}) for j in range(2)
+        ]
+        assert [read(e["outputs"]["out"]) for e in inner] == [f"{i}.{j}\n" for j in range(2)]
+        assert sub["outputs"]["t_nested_scatter_1.out"] == [e["outputs"]["out"] for e in inner]
+        direct = await metadata(emulator, sub["id"])
+        assert direct["calls"] == sub["calls"]
+    gathered = body["outputs"]["nested_scatter.t_nested_scatter_1.out"]
+    assert [[read(path) for path in row] for row in gathered] == [
+        [f"{i}.{j}\n" for j in range(2)] for i in range(2)
+    ]
+    allowances = Allowances(
+        missing={
+            "$.metadataSource": "Cromwell 87 does not write it (metadata-succeeded.json)",
+            **nested(CALL_CACHING_KEYS, 1),
+        }
+    )
+    assert_contract(
+        body,
+        recording,
+        swagger,
+        "WorkflowMetadataResponse",
+        allowances,
+        await wdl_types(source),
+    )
+
+
 async def test_abort_kills_the_task_process_group(
     emulator: aiohttp.ClientSession, recorded: Recorded
 ) -> None:
@@ -272,8 +320,10 @@ async def test_abort_kills_the_task_process_group(
     pgid = int(job_ids[0])
     assert process_group_alive(pgid)
     running = await metadata(emulator, workflow_id)
-    docker_only = Allowances(missing={"compressedDockerSize": "no Docker on a Local backend"})
-    problems = shape_problems(running, recorded("metadata-running.json"), docker_only)
+    docker_only = Allowances(missing={"$.calls.*[].compressedDockerSize": DOCKER})
+    problems = shape_problems(
+        running, recorded("metadata-running.json"), docker_only, await wdl_types(LONG)
+    )
     assert not problems, lines(problems)
     aborting = await post_json(emulator, f"{API}/{workflow_id}/abort")
     assert aborting == {"id": workflow_id, "status": "Aborting"}
