@@ -65,6 +65,8 @@ class Stack:
     gateway_url: str
     gateway_pid: int
     emulator_pid: int
+    gateway_log: Path
+    """Where the gateway's stderr (its log lines) goes."""
 
     @property
     def wes(self) -> str:
@@ -95,18 +97,25 @@ def stack(
             stdout=subprocess.DEVNULL,
             start_new_session=True,
         )  # fmt: skip
+        # The shipped defaults: JSON access and audit lines at INFO on stderr, which a
+        # deployment sends to a file (systemd's StandardError=append:, a container runtime's
+        # log file); so here too.
         env = {
             **os.environ,
             "WES_CROMWELL_URL": f"http://127.0.0.1:{port}",
             "SERVER_PORT": str(gateway),
-            "WES_OBSERVABILITY_LOG_LEVEL": "WARNING",
             "WES_BLOB_STORAGE_CLIENT_LOCAL_STAGING_PATH": f"{tmp}/uploads",
             "WES_BLOB_STORAGE_CLIENT_LOCAL_ALLOWED_READ_ROOTS": f"{tmp}/emulator",
             **(gateway_env or {}),
         }
-        server = subprocess.Popen(
-            [sys.executable, "-m", "cromwes", "serve"], env=env, start_new_session=True
-        )
+        log = Path(tmp, "gateway.log")
+        with log.open("ab") as log_file:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "cromwes", "serve"],
+                env=env,
+                stderr=log_file,
+                start_new_session=True,
+            )
         try:
             wait_until_up(f"http://127.0.0.1:{admin}/_emulator/health")
             wait_until_up(f"http://127.0.0.1:{gateway}{WES}/service-info")
@@ -116,6 +125,7 @@ def stack(
                 gateway_url=f"http://127.0.0.1:{gateway}",
                 gateway_pid=server.pid,
                 emulator_pid=emulator.pid,
+                gateway_log=log,
             )
         finally:
             # The gateway first, so that nothing it still handles meets a Cromwell that is gone.

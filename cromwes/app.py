@@ -21,6 +21,7 @@ from cromwes.appkeys import (
     CLOCK,
     CROMWELL,
     HTTP_SESSION,
+    LOG_LINES,
     METRICS,
     OPENAPI,
     PREPARED,
@@ -36,6 +37,7 @@ from cromwes.auth.select import authenticator_for
 from cromwes.cache import LruCache
 from cromwes.config.settings import Settings
 from cromwes.cromwell.client import CromwellClient
+from cromwes.observability.loglines import LogLines
 from cromwes.observability.metrics import Metrics
 from cromwes.observability.request_ids import RequestIds, cromwell_headers
 from cromwes.service.background import BackgroundTasks
@@ -49,7 +51,10 @@ logger = logging.getLogger(__name__)
 SERVICE_INFO_CACHE_BYTES = 256 * 1024
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, *, log_lines: LogLines | None = None) -> web.Application:
+    """The gateway. `log_lines` is where access and audit lines go (`configure_logging`'s);
+    without it they are records of the `logging` module, as for an application embedded in
+    another program."""
     app = web.Application(
         middlewares=[
             access_middleware,
@@ -71,6 +76,7 @@ def create_app(settings: Settings) -> web.Application:
     app[PROXIES] = TrustedProxies(settings.server.trusted_proxies)
     app[CLOCK] = time.monotonic
     app[REQUEST_IDS] = RequestIds()
+    app[LOG_LINES] = log_lines if log_lines is not None else LogLines(None)
     app[SERVICE_INFO_BODIES] = LruCache(SERVICE_INFO_CACHE_BYTES)
     if settings.observability.metrics_enabled:
         app[METRICS] = Metrics()
