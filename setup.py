@@ -20,7 +20,7 @@ LINT_REQUIRES = [
     "types-PyYAML",
 ]
 BENCH_REQUIRES = [
-    "py-spy>=0.4",  # `python -m bench.profile`: samples the gateway from outside while bench loads it
+    "py-spy>=0.4",  # `python -m bench.profile` samples the gateway while bench loads it
 ]
 EMULATOR_REQUIRES = [
     # The emulator drives miniwdl's private task-container API; pin the version it was checked on.

@@ -36,11 +36,11 @@ from cromwes.appkeys import (
 from cromwes.auth.select import authenticator_for
 from cromwes.cache import LruCache
 from cromwes.config.settings import Settings
-from cromwes.cromwell.client import CromwellClient
 from cromwes.observability.loglines import LogLines
 from cromwes.observability.metrics import Metrics
 from cromwes.observability.request_ids import RequestIds, cromwell_headers
 from cromwes.service.background import BackgroundTasks
+from cromwes.service.cached_cromwell import CachedCromwell
 from cromwes.service.prepared import prepare
 from cromwes.service.run_details import RunDetails
 from cromwes.service.service_state import ServiceState
@@ -109,11 +109,13 @@ async def _cromwell(app: web.Application) -> AsyncIterator[None]:
     connector = aiohttp.TCPConnector(limit=settings.cromwell.max_concurrent_calls)
     async with aiohttp.ClientSession(connector=connector, raise_for_status=False) as session:
         metrics = app.get(METRICS)
-        client = CromwellClient(
+        client = CachedCromwell(
             session,
             settings.cromwell,
+            settings.cache,
             observe=metrics.observe_cromwell_call if metrics is not None else None,
             headers=cromwell_headers,
+            saved=metrics.observe_saved_read if metrics is not None else None,
         )
         app[HTTP_SESSION] = session
         app[CROMWELL] = client
@@ -124,6 +126,7 @@ async def _cromwell(app: web.Application) -> AsyncIterator[None]:
             running_ttl=settings.cache.running_ttl,
             submit_grace_period=settings.cromwell.submit_grace_period,
         )
+        client.on_change(app[RUN_DETAILS].forget)
         if metrics is not None:
             metrics.watch_cache(app[RUN_DETAILS].cache)
         app[SERVICE_STATE] = ServiceState(

@@ -18,7 +18,7 @@ from cromwes.api.middlewares import within
 from cromwes.appkeys import LOG_LINES, METRICS, REQUEST_IDS
 from cromwes.auth.base import principal_of
 from cromwes.observability.loglines import LogLines
-from cromwes.observability.request_ids import CURRENT, HEADER
+from cromwes.observability.request_ids import CURRENT, CURRENT_ROUTE, HEADER
 
 ACCESS: Final = "cromwes.access"
 UNMATCHED = "unmatched"
@@ -33,6 +33,8 @@ CLIENT_CLOSED = 499
 async def access_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     request[REQUEST_ID] = request.app[REQUEST_IDS].for_request(request.headers.get(HEADER))
     token = CURRENT.set(request[REQUEST_ID])
+    route = route_template(request)
+    route_token = CURRENT_ROUTE.set(route)
     metrics = request.app.get(METRICS)
     if metrics is not None:
         metrics.request_started()
@@ -51,13 +53,13 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
         raise
     finally:
         seconds = time.monotonic() - started
-        route = route_template(request)
         if metrics is not None:
             metrics.request_finished(request.method, route, status, seconds)
         lines = request.app[LOG_LINES]
         _log_access(request, lines, route, status, seconds)
         if (action := action_of(request)) is not None:
             audit(request, lines, action, response, status)
+        CURRENT_ROUTE.reset(route_token)
         CURRENT.reset(token)
 
 

@@ -142,6 +142,9 @@ def _limit_problems(settings: Settings) -> list[str]:
         problems.append("uploads.max_in_memory_size: must be at least 1 byte")
     if settings.uploads.max_parts < 1:
         problems.append("uploads.max_parts: must be at least 1")
+    for name in ("running_ttl", "status_ttl", "query_ttl", "finished_runs"):
+        if getattr(settings.cache, name) < 0:
+            problems.append(f"cache.{name}: must not be negative")
     return problems
 
 

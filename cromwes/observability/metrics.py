@@ -19,6 +19,10 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from cromwes import __version__
+from cromwes.observability.request_ids import CURRENT_ROUTE
+
+NO_ROUTE = "none"
+"""The route label of Cromwell calls made outside any request (startup, background tasks)."""
 
 HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 CROMWELL_BUCKETS = HTTP_BUCKETS
@@ -44,8 +48,16 @@ class Metrics:
         self.registry.register(self._http)
         self.cromwell_calls = Counter(
             "cromwes_cromwell_calls",
-            "Calls to Cromwell by operation and outcome (its HTTP status, error or timeout).",
-            ("operation", "outcome"),
+            "Calls to Cromwell by operation and outcome (its HTTP status, error or timeout), "
+            "and the route template of the WES request that made them.",
+            ("operation", "outcome", "route"),
+            registry=self.registry,
+        )
+        self.saved_reads = Counter(
+            "cromwes_cromwell_reads_saved",
+            "Cromwell reads answered without a call of their own, by operation and reason: "
+            "shared (a call in flight), held (a recent answer), finished (a finished run).",
+            ("operation", "reason"),
             registry=self.registry,
         )
         self.cromwell_latency = Histogram(
@@ -72,8 +84,13 @@ class Metrics:
 
     def observe_cromwell_call(self, operation: str, outcome: str, seconds: float) -> None:
         """The Cromwell client's `observe` hook."""
-        self.cromwell_calls.labels(operation=operation, outcome=outcome).inc()
+        route = CURRENT_ROUTE.get() or NO_ROUTE
+        self.cromwell_calls.labels(operation=operation, outcome=outcome, route=route).inc()
         self.cromwell_latency.labels(operation=operation).observe(seconds)
+
+    def observe_saved_read(self, operation: str, reason: str) -> None:
+        """`CachedCromwell`'s `saved` hook."""
+        self.saved_reads.labels(operation=operation, reason=reason).inc()
 
     def watch_cache(self, cache: CacheCounts) -> None:
         """Report the metadata cache's hits, misses and size at every scrape."""

@@ -96,8 +96,9 @@ async def test_metrics_count_cromwell_calls_by_operation_and_outcome(stack: Stac
     await stack.wes.get("runs", expect=200)
     text = await scrape(stack.wes.client)
     calls = samples(text, "cromwes_cromwell_calls_total")
-    assert calls[(("operation", "status"), ("outcome", "404"))] == 1
-    assert calls[(("operation", "query"), ("outcome", "200"))] == 1
+    status_route = ("route", "/ga4gh/wes/v1/runs/{run_id}/status")
+    assert calls[(("operation", "status"), ("outcome", "404"), status_route)] == 1
+    assert calls[(("operation", "query"), ("outcome", "200"), ("route", "/ga4gh/wes/v1/runs"))] == 1
     durations = samples(text, "cromwes_cromwell_call_duration_seconds_count")
     assert durations[(("operation", "query"),)] == 1
 
@@ -109,8 +110,9 @@ async def test_metrics_count_cromwell_timeouts_and_errors(make_stack: MakeStack)
     await stack.faults([{"route": "query", "kind": "reset"}])
     await stack.wes.get("runs", expect=502)
     calls = samples(await scrape(stack.wes.client), "cromwes_cromwell_calls_total")
-    assert calls[(("operation", "query"), ("outcome", "timeout"))] == 1
-    assert calls[(("operation", "query"), ("outcome", "error"))] == 1
+    route = ("route", "/ga4gh/wes/v1/runs")
+    assert calls[(("operation", "query"), ("outcome", "timeout"), route)] == 1
+    assert calls[(("operation", "query"), ("outcome", "error"), route)] == 1
 
 
 async def test_metrics_count_metadata_cache_hits_and_misses(stack: Stack) -> None:
