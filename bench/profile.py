@@ -1,7 +1,8 @@
 """`python -m bench.profile [PATH]`: where the gateway's time goes while it serves one URL.
 
 Starts the bench stack (shipped defaults: access and audit lines on, to a file), loads
-`/ga4gh/wes/v1/PATH` (default `service-info`) as `make bench` does, and samples the gateway
+`/ga4gh/wes/v1/PATH` (default `service-info`; `--runs N` makes N synthetic runs first) as
+`make bench` does, and samples the gateway
 meanwhile with py-spy (PyPI, in the dev extras; it reads the process from outside, so the
 gateway runs unchanged). Prints the request rate and the functions with the largest share of
 the samples, inclusive (the function and what it calls) and by itself.
@@ -50,10 +51,13 @@ def main() -> None:
     cli.add_argument("--seconds", type=int, default=15)
     cli.add_argument("--rate", type=int, default=200, help="samples per second")
     cli.add_argument("--env", action="append", default=[], help="NAME=VALUE for the gateway")
+    cli.add_argument("--runs", type=int, default=0, help="synthetic runs to create first")
     args = cli.parse_args()
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     gateway_env = dict(item.split("=", 1) for item in args.env)
     with stack(gateway_env) as bench, tempfile.TemporaryDirectory() as tmp:
+        if args.runs:
+            bench.synthetic(count=args.runs, status="mixed")
         url = f"{bench.wes}/{args.path}"
         measure(url, seconds=2, warmup=0)
         out = Path(tmp, "profile.txt")

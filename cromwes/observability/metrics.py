@@ -53,13 +53,8 @@ class Metrics:
             ("operation", "outcome", "route"),
             registry=self.registry,
         )
-        self.saved_reads = Counter(
-            "cromwes_cromwell_reads_saved",
-            "Cromwell reads answered without a call of their own, by operation and reason: "
-            "shared (a call in flight), held (a recent answer), finished (a finished run).",
-            ("operation", "reason"),
-            registry=self.registry,
-        )
+        self._saved = _SavedReadsCollector()
+        self.registry.register(self._saved)
         self.cromwell_latency = Histogram(
             "cromwes_cromwell_call_duration_seconds",
             "Time Cromwell took to answer, by operation (queueing for a slot included).",
@@ -89,8 +84,9 @@ class Metrics:
         self.cromwell_latency.labels(operation=operation).observe(seconds)
 
     def observe_saved_read(self, operation: str, reason: str) -> None:
-        """`CachedCromwell`'s `saved` hook."""
-        self.saved_reads.labels(operation=operation, reason=reason).inc()
+        """`CachedCromwell`'s `saved` hook: on the path of most polls, so a plain count."""
+        key = (operation, reason)
+        self._saved.counts[key] = self._saved.counts.get(key, 0) + 1
 
     def watch_cache(self, cache: CacheCounts) -> None:
         """Report the metadata cache's hits, misses and size at every scrape."""
@@ -117,6 +113,25 @@ class _CacheCollector(Collector):
             "Size of Cromwell's metadata answers held in the cache.",
             value=self._cache.size,
         )
+
+    def describe(self) -> Iterator[Metric]:
+        return self.collect()
+
+
+class _SavedReadsCollector(Collector):
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, str], int] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        saved = CounterMetricFamily(
+            "cromwes_cromwell_reads_saved",
+            "Cromwell reads answered without a call of their own, by operation and reason: "
+            "shared (a call in flight), held (a recent answer), finished (a finished run).",
+            labels=("operation", "reason"),
+        )
+        for labels, count in self.counts.items():
+            saved.add_metric(labels, count)
+        yield saved
 
     def describe(self) -> Iterator[Metric]:
         return self.collect()

@@ -31,6 +31,7 @@ from cromwes.cromwell.types import CromwellSubmission, Metadata, QueryResponse, 
 from cromwes.translate.states import wes_state
 
 T = TypeVar("T")
+A = TypeVar("A")
 SavedObserver = Callable[[str, str], None]
 """Told (operation, reason) for every read answered without its own Cromwell call: `shared`
 (it joined a call in flight), `held` (a recent answer) or `finished` (a finished run)."""
@@ -85,12 +86,12 @@ class CachedCromwell(CromwellClient):
         if held is not None:
             self._count("status", "held")
             return held
-        return await self._shared(("status", workflow_id), "status", self._load_status)
+        return await self._shared("status", workflow_id, self._load_status)
 
     async def labels(self, workflow_id: str) -> dict[str, str]:
         held = self._labels.get(workflow_id)
         if held is None:
-            held = await self._shared(("labels", workflow_id), "labels", self._load_labels)
+            held = await self._shared("labels", workflow_id, self._load_labels)
         else:
             self._count("labels", "held")
         return dict(held)  # the caller's own copy: the held one is shared
@@ -101,7 +102,7 @@ class CachedCromwell(CromwellClient):
         if held is not None:
             self._count("query", "held")
             return held
-        return await self._shared(("query", key), "query", self._load_query)
+        return await self._shared("query", key, self._load_query)
 
     async def metadata(
         self,
@@ -138,16 +139,14 @@ class CachedCromwell(CromwellClient):
             self._changed(workflow_id)
 
     async def _shared(
-        self,
-        key: tuple[Any, ...],
-        operation: str,
-        load: Callable[[Any, int], Coroutine[Any, Any, T]],
+        self, operation: str, subject: A, load: Callable[[A, int], Coroutine[Any, Any, T]]
     ) -> T:
+        """`load(subject, epoch)`, or the same load already in flight since the last change."""
         epoch = self._epoch
-        flight = (*key, epoch)
+        flight = (operation, subject, epoch)
         if flight in self._flights:
             self._count(operation, "shared")
-        answer: T = await self._flights.run(flight, lambda: load(key[1], epoch))
+        answer: T = await self._flights.run(flight, lambda: load(subject, epoch))
         return answer
 
     async def _load_status(self, workflow_id: str, epoch: int) -> WorkflowIdAndStatus:
