@@ -70,19 +70,30 @@ def fetch(url: str) -> bytes:
 
 
 def listing(bench: Stack) -> list[Row]:
-    url = f"{bench.wes}/runs?page_size=10"
+    """200 runs behind this gateway, 100,000 behind a second stack, measured in turns (as
+    service-info: the median round is shown)."""
     bench.synthetic(count=200, status="mixed")
-    before = metrics(bench.gateway_url)
-    small = measure(url, seconds=SECONDS)
-    after = metrics(bench.gateway_url)
-    bench.synthetic(count=99_800, status="mixed")
-    large = measure(url, seconds=SECONDS)
-    ratio = large.requests_per_second / small.requests_per_second
+    with stack() as large:
+        large.synthetic(count=100_000, status="mixed")
+        small_url, large_url = f"{bench.wes}/runs?page_size=10", f"{large.wes}/runs?page_size=10"
+        before = metrics(bench.gateway_url)
+        rounds = [
+            (
+                measure(small_url, seconds=ROUND_SECONDS, warmup=1),
+                measure(large_url, seconds=ROUND_SECONDS, warmup=1),
+            )
+            for _ in range(ROUNDS)
+        ]
+        after = metrics(bench.gateway_url)
+    small, big = sorted(rounds, key=lambda r: r[1].requests_per_second / r[0].requests_per_second)[
+        ROUNDS // 2
+    ]
+    ratio = big.requests_per_second / small.requests_per_second
     per_request = _calls_per_request(before, after, LIST_ROUTE, "query")
     return [
         Row("GET /runs, 10 per page, 200 runs, c=16", fmt(small), "≥ 6,000 req/s, p99 < 10 ms",
             small.requests_per_second >= 6000 and small.p99_ms < 10),
-        Row("GET /runs, 10 per page, 100,000 runs, c=16", fmt(large), "", None),
+        Row("GET /runs, 10 per page, 100,000 runs, c=16", fmt(big), "", None),
         Row("  100,000-run rate / 200-run rate", f"{ratio:.2f}", "≥ 0.90", ratio >= 0.9),
         Row("Cromwell query calls per GET /runs, 16 clients listing the same page",
             f"{per_request:.4f}", "≤ 0.05", per_request <= 0.05),
