@@ -110,7 +110,9 @@ class LineWriter:
     def __init__(self, stream: BinaryIO, *, batch_wait: float = BATCH_WAIT) -> None:
         self._stream = stream
         self._batch_wait = batch_wait
-        self._pending: deque[bytes | threading.Event | None] = deque()
+        self._pending: deque[bytes] = deque()
+        self._flushes: deque[threading.Event] = deque()
+        self._closing = False
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cromwes-log-lines", daemon=True)
         self._thread.start()
@@ -118,8 +120,8 @@ class LineWriter:
     def put(self, line: bytes) -> None:
         """Queue one line (bytes ending in a newline); safe from any thread."""
         self._pending.append(line)
-        # The thread clears the flag before it drains the queue: a line appended before the
-        # clear is drained, one appended after it finds the flag down and raises it.
+        # The thread lowers the flag before it drains the queue: a line appended before that
+        # is drained, one appended after it finds the flag down and raises it.
         if not self._wake.is_set():
             self._wake.set()
 
@@ -127,38 +129,32 @@ class LineWriter:
         if not self._thread.is_alive():
             return
         written = threading.Event()
-        self._pending.append(written)
+        self._flushes.append(written)
         self._wake.set()
         written.wait(timeout)
 
     def close(self, timeout: float = FLUSH_TIMEOUT) -> None:
         if self._thread.is_alive():
-            self._pending.append(None)
+            self._closing = True
             self._wake.set()
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        pending, wake = self._pending, self._wake
+        pending, flushes, wake = self._pending, self._flushes, self._wake
         while True:
             wake.wait()
-            time.sleep(self._batch_wait)
+            if not (self._closing or flushes):
+                time.sleep(self._batch_wait)
             wake.clear()
-            batch: list[bytes] = []
-            done: list[threading.Event] = []
-            stop = False
-            while pending:
-                item = pending.popleft()
-                if isinstance(item, bytes):
-                    batch.append(item)
-                elif item is None:
-                    stop = True
-                else:
-                    done.append(item)
-            if batch:
-                self._write(b"".join(batch))
+            closing = self._closing
+            # The flushes asked for so far, then the lines: every line given before a flush
+            # was asked for is in this batch.
+            done = [flushes.popleft() for _ in range(len(flushes))]
+            if count := len(pending):
+                self._write(b"".join([pending.popleft() for _ in range(count)]))
             for event in done:
                 event.set()
-            if stop:
+            if closing:
                 return
 
     def _write(self, data: bytes) -> None:
