@@ -45,8 +45,8 @@ pytest: $(INSTALLED)
 e2e: $(INSTALLED)
 	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 
-## Performance figures for the README (not a test, not in CI).
-bench: $(INSTALLED)
+## Performance figures for the README (not a test, not in CI); wrk comes with deps.
+bench: $(INSTALLED) deps
 	$(BIN)/python -m bench
 
 bench-load: $(INSTALLED)

@@ -22,6 +22,9 @@ LINT_REQUIRES = [
     "import-linter>=2.0",
     "types-PyYAML",
 ]
+BENCH_REQUIRES = [
+    "py-spy>=0.4",  # `python -m bench.profile` samples the gateway while bench loads it
+]
 EMULATOR_REQUIRES = [
     # The emulator drives miniwdl's private task-container API; pin the version it was checked on.
     "miniwdl==1.16.0",
@@ -61,7 +64,7 @@ setup(
     extras_require={
         "emulator": EMULATOR_REQUIRES,
         "test": TEST_REQUIRES + EMULATOR_REQUIRES,
-        "dev": TEST_REQUIRES + LINT_REQUIRES + EMULATOR_REQUIRES,
+        "dev": TEST_REQUIRES + LINT_REQUIRES + EMULATOR_REQUIRES + BENCH_REQUIRES,
     },
     entry_points={
         "console_scripts": ["cromwes = cromwes.__main__:main"],

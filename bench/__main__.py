@@ -1,8 +1,10 @@
-"""`make bench`: the performance figures of issue 4, printed as one table.
+"""`make bench`: the performance figures of issues 4 and 15, printed as one table.
 
-Loopback only and bounded in time (about three minutes): the emulator (controlled mode, synthetic
-runs) and the gateway each run in their own process, load comes from a third (wrk or
-bench.loadgen). Goals are printed beside each figure; nothing here fails a build.
+Loopback only and bounded in time (about four minutes): the emulator (controlled mode,
+synthetic runs) and the gateway each run in their own process, load comes from a third (wrk or
+bench.loadgen). The gateway runs as deployed: shipped defaults, access and audit lines on,
+stderr to a file. Cromwell calls per WES request are read from the gateway's own metrics.
+Goals are printed beside each figure; nothing here fails a build.
 """
 
 import json
@@ -17,10 +19,29 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.driver import Load, measure
-from bench.stack import Stack, free_port, reset_peak, rss_kib, stack, wait_until_up
+from bench.stack import (
+    WES,
+    Stack,
+    free_port,
+    gateway,
+    metrics,
+    reset_peak,
+    rss_kib,
+    stack,
+    total,
+    wait_until_up,
+)
 from cromwes.service.run_details import RUN_KEYS
 
 SECONDS = 10
+ROUNDS = 3
+ROUND_SECONDS = 4
+POLL_SECONDS = 5
+LOGS_OFF = {"WES_OBSERVABILITY_LOG_LEVEL": "WARNING"}
+STATUS_ROUTE = f"{WES}/runs/{{run_id}}/status"
+RUN_ROUTE = f"{WES}/runs/{{run_id}}"
+LIST_ROUTE = f"{WES}/runs"
+Samples = list[tuple[str, dict[str, str], float]]
 METADATA_QUERY = [("expandSubWorkflows", "true"), *(("includeKey", key) for key in RUN_KEYS)]
 
 
@@ -49,40 +70,79 @@ def fetch(url: str) -> bytes:
 
 
 def listing(bench: Stack) -> list[Row]:
-    url = f"{bench.wes}/runs?page_size=10"
-    bench.synthetic(count=100, status="mixed")
-    small = measure(url, seconds=SECONDS)
-    bench.synthetic(count=99_900, status="mixed")
-    large = measure(url, seconds=SECONDS)
-    ratio = large.requests_per_second / small.requests_per_second
+    """200 runs behind this gateway, 100,000 behind a second stack, measured in turns (as
+    service-info: the median round is shown)."""
+    bench.synthetic(count=200, status="mixed")
+    with stack() as large:
+        large.synthetic(count=100_000, status="mixed")
+        small_url, large_url = f"{bench.wes}/runs?page_size=10", f"{large.wes}/runs?page_size=10"
+        before = metrics(bench.gateway_url)
+        rounds = [
+            (
+                measure(small_url, seconds=ROUND_SECONDS, warmup=1),
+                measure(large_url, seconds=ROUND_SECONDS, warmup=1),
+            )
+            for _ in range(ROUNDS)
+        ]
+        after = metrics(bench.gateway_url)
+    small, big = sorted(rounds, key=lambda r: r[1].requests_per_second / r[0].requests_per_second)[
+        ROUNDS // 2
+    ]
+    ratio = big.requests_per_second / small.requests_per_second
+    per_request = _calls_per_request(before, after, LIST_ROUTE, "query")
     return [
-        Row("GET /runs, 10 per page, 100 runs, c=16", fmt(small), "≥ 2,000 req/s, p99 < 20 ms",
-            small.requests_per_second >= 2000 and small.p99_ms < 20),
-        Row("GET /runs, 10 per page, 100,000 runs, c=16", fmt(large), "≥ 2,000 req/s, p99 < 20 ms",
-            large.requests_per_second >= 2000 and large.p99_ms < 20),
-        Row("  100,000-run rate / 100-run rate", f"{ratio:.2f}", "≥ 0.80", ratio >= 0.8),
+        Row("GET /runs, 10 per page, 200 runs, c=16", fmt(small), "≥ 6,000 req/s, p99 < 10 ms",
+            small.requests_per_second >= 6000 and small.p99_ms < 10),
+        Row("GET /runs, 10 per page, 100,000 runs, c=16", fmt(big), "", None),
+        Row("  100,000-run rate / 200-run rate", f"{ratio:.2f}", "≥ 0.90", ratio >= 0.9),
+        Row("Cromwell query calls per GET /runs, 16 clients listing the same page",
+            f"{per_request:.4f}", "≤ 0.05", per_request <= 0.05),
     ]  # fmt: skip
 
 
 def service_info(bench: Stack) -> list[Row]:
-    gateway = measure(f"{bench.wes}/service-info", seconds=SECONDS)
-    with tempfile.NamedTemporaryFile(suffix=".json") as body:
-        body.write(fetch(f"{bench.wes}/service-info"))
-        body.flush()
+    """The gateway (shipped defaults), the same with its logs off, and a bare aiohttp app
+    serving the same bytes, measured in turns: on a busy machine each ratio is taken from one
+    round, when all three met the same neighbours, and the median round is shown."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        gateway(bench.emulator_url, Path(tmp), LOGS_OFF) as (quiet_url, _, _),
+    ):
+        body = Path(tmp, "service-info.json")
+        body.write_bytes(fetch(f"{bench.wes}/service-info"))
         port = free_port()
-        bare = subprocess.Popen([sys.executable, "-m", "bench.bare", str(port), body.name])
+        bare = subprocess.Popen([sys.executable, "-m", "bench.bare", str(port), str(body)])
         try:
             wait_until_up(f"http://127.0.0.1:{port}/")
-            ceiling = measure(f"http://127.0.0.1:{port}/service-info", seconds=SECONDS)
+            urls = {
+                "gateway": f"{bench.wes}/service-info",
+                "quiet": f"{quiet_url}{WES}/service-info",
+                "bare": f"http://127.0.0.1:{port}/service-info",
+            }
+            rounds = [
+                {name: measure(url, seconds=ROUND_SECONDS, warmup=1) for name, url in urls.items()}
+                for _ in range(ROUNDS)
+            ]
         finally:
             bare.terminate()
             bare.wait()
-    ratio = gateway.requests_per_second / ceiling.requests_per_second
+
+    def median_round(name: str) -> dict[str, Load]:
+        return sorted(
+            rounds, key=lambda r: r[name].requests_per_second / r["bare"].requests_per_second
+        )[ROUNDS // 2]
+
+    shown = median_round("gateway")
+    ratio = shown["gateway"].requests_per_second / shown["bare"].requests_per_second
+    quiet = median_round("quiet")
+    quiet_ratio = quiet["quiet"].requests_per_second / quiet["bare"].requests_per_second
     return [
-        Row("GET /service-info (gateway), c=16", fmt(gateway), "", None),
-        Row("same JSON from a bare aiohttp app, c=16", fmt(ceiling), "", None),
-        Row("  gateway / bare", f"{ratio:.2f}", "≥ 0.50", ratio >= 0.5),
-    ]
+        Row("GET /service-info (gateway, logs on), c=16", fmt(shown["gateway"]), "", None),
+        Row("same JSON from a bare aiohttp app, c=16", fmt(shown["bare"]), "", None),
+        Row("  gateway / bare", f"{ratio:.2f}", "≥ 0.60", ratio >= 0.6),
+        Row("  extra row, logs off (log level WARNING): gateway / bare",
+            f"{quiet_ratio:.2f} ({fmt(quiet['quiet'])})", "", None),
+    ]  # fmt: skip
 
 
 def status(bench: Stack) -> list[Row]:
@@ -97,6 +157,46 @@ def status(bench: Stack) -> list[Row]:
         Row("GET .../{id}/status straight to the emulator, c=1", fmt(direct), "", None),
         Row("  added p50 latency", f"{added:.2f} ms", "≤ 1 ms", added <= 1.0),
     ]
+
+
+def polling(bench: Stack) -> list[Row]:
+    """Cromwell calls per WES request, read from the gateway's own metrics."""
+    [running] = bench.synthetic(count=1, status="Running")
+    before = metrics(bench.gateway_url)
+    measure(f"{bench.wes}/runs/{running}/status", seconds=POLL_SECONDS, warmup=0)
+    after = metrics(bench.gateway_url)
+    per_status = _calls_per_request(before, after, STATUS_ROUTE, "status")
+    [finished] = bench.synthetic(count=1, status="Succeeded", shards=10)
+    fetch(f"{bench.wes}/runs/{finished}/status")  # seen finished
+    fetch(f"{bench.wes}/runs/{finished}")
+    before = metrics(bench.gateway_url)
+    measure(f"{bench.wes}/runs/{finished}/status", seconds=POLL_SECONDS, warmup=0)
+    measure(f"{bench.wes}/runs/{finished}", seconds=POLL_SECONDS, warmup=0)
+    after = metrics(bench.gateway_url)
+    requests = sum(
+        _delta(before, after, "cromwes_http_requests_total", route=route)
+        for route in (STATUS_ROUTE, RUN_ROUTE)
+    )
+    calls = sum(
+        _delta(before, after, "cromwes_cromwell_calls_total", route=route)
+        for route in (STATUS_ROUTE, RUN_ROUTE)
+    )
+    return [
+        Row("Cromwell status calls per WES status request, 16 clients polling one running run",
+            f"{per_status:.4f}", "≤ 0.05", per_status <= 0.05),
+        Row("Cromwell calls for a finished run's status and run log, once seen finished",
+            f"{calls:.0f} for {requests:,.0f} requests", "0", calls == 0),
+    ]  # fmt: skip
+
+
+def _delta(before: Samples, after: Samples, name: str, **labels: str) -> float:
+    return total(after, name, **labels) - total(before, name, **labels)
+
+
+def _calls_per_request(before: Samples, after: Samples, route: str, operation: str) -> float:
+    requests = _delta(before, after, "cromwes_http_requests_total", route=route)
+    calls = _delta(before, after, "cromwes_cromwell_calls_total", route=route, operation=operation)
+    return calls / requests if requests else float("nan")
 
 
 def wide_runs(bench: Stack) -> list[Row]:
@@ -140,7 +240,7 @@ def main() -> None:
     with stack() as bench:
         idle = rss_kib(bench.gateway_pid) / 1024
         rows.append(Row("idle RSS of the gateway", f"{idle:.0f} MB", "< 80 MB", idle < 80))
-        for section in (service_info, status, listing, wide_runs):
+        for section in (service_info, status, polling, listing, wide_runs):
             print(f"... {section.__name__}", file=sys.stderr, flush=True)
             rows += section(bench)
     tool = "wrk" if subprocess.run(["which", "wrk"], capture_output=True).returncode == 0 else ""

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from prometheus_client.parser import text_string_to_metric_families
+
 WES = "/ga4gh/wes/v1"
 
 
@@ -65,6 +67,8 @@ class Stack:
     gateway_url: str
     gateway_pid: int
     emulator_pid: int
+    gateway_log: Path
+    """Where the gateway's stderr (its log lines) goes."""
 
     @property
     def wes(self) -> str:
@@ -87,7 +91,7 @@ def stack(
     `controlled` (synthetic runs, for figures) or `execute` (real WDL, as `make dev` runs it).
     """
     with tempfile.TemporaryDirectory(prefix="cromwes-bench-") as tmp:
-        port, admin, gateway = free_port(), free_port(), free_port()
+        port, admin = free_port(), free_port()
         emulator = subprocess.Popen(
             [sys.executable, "-m", "cromwes.emulator", "--port", str(port), "--admin-port",
              str(admin), "--data-dir", f"{tmp}/emulator", "--mode", mode,
@@ -95,34 +99,88 @@ def stack(
             stdout=subprocess.DEVNULL,
             start_new_session=True,
         )  # fmt: skip
-        env = {
-            **os.environ,
-            "WES_CROMWELL_URL": f"http://127.0.0.1:{port}",
-            "SERVER_PORT": str(gateway),
-            "WES_OBSERVABILITY_LOG_LEVEL": "WARNING",
-            "WES_BLOB_STORAGE_CLIENT_LOCAL_STAGING_PATH": f"{tmp}/uploads",
-            "WES_BLOB_STORAGE_CLIENT_LOCAL_ALLOWED_READ_ROOTS": f"{tmp}/emulator",
-            **(gateway_env or {}),
-        }
-        server = subprocess.Popen(
-            [sys.executable, "-m", "cromwes", "serve"], env=env, start_new_session=True
-        )
         try:
             wait_until_up(f"http://127.0.0.1:{admin}/_emulator/health")
-            wait_until_up(f"http://127.0.0.1:{gateway}{WES}/service-info")
-            yield Stack(
-                emulator_url=f"http://127.0.0.1:{port}",
-                admin_url=f"http://127.0.0.1:{admin}",
-                gateway_url=f"http://127.0.0.1:{gateway}",
-                gateway_pid=server.pid,
-                emulator_pid=emulator.pid,
-            )
+            emulator_url = f"http://127.0.0.1:{port}"
+            with gateway(emulator_url, Path(tmp), gateway_env) as (gateway_url, server, log):
+                yield Stack(
+                    emulator_url=emulator_url,
+                    admin_url=f"http://127.0.0.1:{admin}",
+                    gateway_url=gateway_url,
+                    gateway_pid=server.pid,
+                    emulator_pid=emulator.pid,
+                    gateway_log=log,
+                )
         finally:
-            # The gateway first, so that nothing it still handles meets a Cromwell that is gone.
-            for process in (server, emulator):
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
+            _stop(emulator)
+
+
+@contextmanager
+def gateway(
+    cromwell_url: str, folder: Path, env: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
+    """`cromwes serve` in front of `cromwell_url`: (its URL, its process, its log file).
+
+    The shipped defaults: JSON access and audit lines at INFO on stderr, which a deployment
+    sends to a file (systemd's `StandardError=append:`, a container runtime's log file); so
+    here too. `env` adds or overrides settings (`WES_*`).
+    """
+    port = free_port()
+    folder = Path(tempfile.mkdtemp(prefix="gateway-", dir=folder))
+    settings = {
+        **os.environ,
+        "WES_CROMWELL_URL": cromwell_url,
+        "SERVER_PORT": str(port),
+        "WES_BLOB_STORAGE_CLIENT_LOCAL_STAGING_PATH": str(folder / "uploads"),
+        "WES_BLOB_STORAGE_CLIENT_LOCAL_ALLOWED_READ_ROOTS": str(folder.parent / "emulator"),
+        **(env or {}),
+    }
+    settings.pop("CROMWES_CONFIG", None)
+    log = folder / "gateway.log"
+    with log.open("ab") as log_file:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "cromwes", "serve"],
+            env=settings,
+            stderr=log_file,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        try:
+            wait_until_up(f"{url}{WES}/service-info")
+        except RuntimeError:
+            tail = log.read_text(errors="replace").splitlines()[-20:]
+            raise RuntimeError("the gateway did not start:\n" + "\n".join(tail)) from None
+        yield url, server, log
+    finally:
+        # Before the emulator, so that nothing it still handles meets a Cromwell that is gone.
+        _stop(server)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def metrics(gateway_url: str) -> list[tuple[str, dict[str, str], float]]:
+    """Every sample of the gateway's /metrics: (name, labels, value)."""
+    with urllib.request.urlopen(f"{gateway_url}/metrics", timeout=60) as response:
+        text = response.read().decode()
+    return [
+        (sample.name, sample.labels, sample.value)
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    ]
+
+
+def total(samples: list[tuple[str, dict[str, str], float]], name: str, **labels: str) -> float:
+    """The sum of the samples called `name` whose labels include `labels`."""
+    return sum(
+        value
+        for sample, sample_labels, value in samples
+        if sample == name and labels.items() <= sample_labels.items()
+    )

@@ -17,6 +17,7 @@ from cromwes.app import create_app
 from cromwes.auth.checks import auth_problems
 from cromwes.config.loading import ConfigError, load_settings, masked
 from cromwes.config.settings import Settings
+from cromwes.observability.loglines import LogLines
 from cromwes.observability.logsetup import configure_logging
 from cromwes.probe import probe
 
@@ -49,19 +50,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         healthy, report = probe(settings, ready=args.ready)
         print(f"cromwes probe: {report}", file=sys.stdout if healthy else sys.stderr)
         return 0 if healthy else 1
-    configure_logging(settings.observability)
-    if args.command == "dev":
-        from cromwes.devserver import DevOptions, run_dev
+    lines = configure_logging(settings.observability)
+    try:
+        if args.command == "dev":
+            from cromwes.devserver import DevOptions, run_dev
 
-        options = DevOptions(
-            data_dir=Path(args.data_dir), emulator_port=args.emulator_port, port=args.port
-        )
-        return run_dev(settings, options, os.environ)
-    return serve(settings)
+            options = DevOptions(
+                data_dir=Path(args.data_dir), emulator_port=args.emulator_port, port=args.port
+            )
+            return run_dev(settings, options, os.environ, log_lines=lines)
+        return serve(settings, lines)
+    finally:
+        lines.close()
 
 
-def serve(settings: Settings) -> int:
-    app = create_app(settings)
+def serve(settings: Settings, lines: LogLines | None = None) -> int:
+    app = create_app(settings, log_lines=lines)
     runtime.tune_collector()
     web.run_app(
         app,

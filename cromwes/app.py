@@ -21,6 +21,7 @@ from cromwes.appkeys import (
     CLOCK,
     CROMWELL,
     HTTP_SESSION,
+    LOG_LINES,
     METRICS,
     OPENAPI,
     PREPARED,
@@ -37,10 +38,11 @@ from cromwes.appkeys import (
 from cromwes.auth.select import authenticator_for
 from cromwes.cache import LruCache
 from cromwes.config.settings import Settings
-from cromwes.cromwell.client import CromwellClient
+from cromwes.observability.loglines import LogLines
 from cromwes.observability.metrics import Metrics
 from cromwes.observability.request_ids import RequestIds, cromwell_headers
 from cromwes.service.background import BackgroundTasks
+from cromwes.service.cached_cromwell import CachedCromwell
 from cromwes.service.prepared import prepare
 from cromwes.service.run_details import RunDetails
 from cromwes.service.run_events import run_events
@@ -53,7 +55,10 @@ logger = logging.getLogger(__name__)
 SERVICE_INFO_CACHE_BYTES = 256 * 1024
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, *, log_lines: LogLines | None = None) -> web.Application:
+    """The gateway. `log_lines` is where access and audit lines go (`configure_logging`'s);
+    without it they are records of the `logging` module, as for an application embedded in
+    another program."""
     app = web.Application(
         middlewares=[
             access_middleware,
@@ -75,6 +80,7 @@ def create_app(settings: Settings) -> web.Application:
     app[PROXIES] = TrustedProxies(settings.server.trusted_proxies)
     app[CLOCK] = time.monotonic
     app[REQUEST_IDS] = RequestIds()
+    app[LOG_LINES] = log_lines if log_lines is not None else LogLines(None)
     app[SERVICE_INFO_BODIES] = LruCache(SERVICE_INFO_CACHE_BYTES)
     if settings.observability.metrics_enabled:
         app[METRICS] = Metrics()
@@ -109,11 +115,13 @@ async def _cromwell(app: web.Application) -> AsyncIterator[None]:
     connector = aiohttp.TCPConnector(limit=settings.cromwell.max_concurrent_calls)
     async with aiohttp.ClientSession(connector=connector, raise_for_status=False) as session:
         metrics = app.get(METRICS)
-        client = CromwellClient(
+        client = CachedCromwell(
             session,
             settings.cromwell,
+            settings.cache,
             observe=metrics.observe_cromwell_call if metrics is not None else None,
             headers=cromwell_headers,
+            saved=metrics.observe_saved_read if metrics is not None else None,
         )
         app[HTTP_SESSION] = session
         app[CROMWELL] = client
@@ -124,6 +132,7 @@ async def _cromwell(app: web.Application) -> AsyncIterator[None]:
             running_ttl=settings.cache.running_ttl,
             submit_grace_period=settings.cromwell.submit_grace_period,
         )
+        client.on_change(app[RUN_DETAILS].forget)
         if metrics is not None:
             metrics.watch_cache(app[RUN_DETAILS].cache)
         app[SERVICE_STATE] = ServiceState(

@@ -11,6 +11,7 @@ from cromwes.auth.base import Authenticator
 from cromwes.cache import LruCache
 from cromwes.config.settings import Settings
 from cromwes.cromwell.client import CromwellClient
+from cromwes.observability.loglines import LogLines
 from cromwes.observability.metrics import Metrics
 from cromwes.observability.request_ids import RequestIds
 from cromwes.service.background import BackgroundTasks
@@ -32,6 +33,8 @@ AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 METRICS = web.AppKey("metrics", Metrics)
 """Absent when `observability.metrics_enabled` is false."""
 REQUEST_IDS = web.AppKey("request_ids", RequestIds)
+LOG_LINES = web.AppKey("log_lines", LogLines)
+"""Where the access and audit lines go (`observability.loglines`)."""
 OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
 """The OpenAPI document, generated once from the handlers' docs when the app is created."""
 CLOCK: web.AppKey[Callable[[], float]] = web.AppKey("clock")

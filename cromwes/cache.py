@@ -52,6 +52,14 @@ class LruCache(Generic[K, V]):
         while self._bytes > self._max_bytes:
             self._drop(next(iter(self._entries)))
 
+    def discard(self, key: K) -> None:
+        if key in self._entries:
+            self._drop(key)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._bytes = 0
+
     @property
     def size(self) -> int:
         return self._bytes
@@ -72,6 +80,10 @@ class SingleFlight(Generic[K, V]):
 
     def __init__(self) -> None:
         self._inflight: dict[K, _Flight[V]] = {}
+
+    def __contains__(self, key: K) -> bool:
+        """Whether a load of `key` is in flight (a caller now would share it)."""
+        return key in self._inflight
 
     async def run(self, key: K, load: Callable[[], Coroutine[Any, Any, V]]) -> V:
         flight = self._inflight.get(key)

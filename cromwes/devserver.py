@@ -37,6 +37,7 @@ from aiohttp import web
 from cromwes import runtime
 from cromwes.app import create_app
 from cromwes.config.settings import Settings
+from cromwes.observability.loglines import LogLines
 
 logger = logging.getLogger("cromwes")
 T = TypeVar("T")
@@ -78,7 +79,13 @@ class EmulatorEndpoints:
     executions_dir: Path
 
 
-def run_dev(settings: Settings, options: DevOptions, environ: Mapping[str, str]) -> int:
+def run_dev(
+    settings: Settings,
+    options: DevOptions,
+    environ: Mapping[str, str],
+    *,
+    log_lines: LogLines | None = None,
+) -> int:
     # Paths are compared with the emulator's, which resolves its data directory.
     options = replace(options, data_dir=options.data_dir.resolve())
     local = settings.blob_storage_client.local
@@ -90,7 +97,7 @@ def run_dev(settings: Settings, options: DevOptions, environ: Mapping[str, str])
         ),
     )
     try:
-        return runtime.run(_serve(settings, options, environ))
+        return runtime.run(_serve(settings, options, environ, log_lines))
     except DevError as exn:
         print(f"cromwes dev: {exn}", file=sys.stderr, flush=True)
         return 1
@@ -129,7 +136,12 @@ def dev_settings(settings: Settings, emulator: EmulatorEndpoints, port: int) -> 
     )
 
 
-async def _serve(settings: Settings, options: DevOptions, environ: Mapping[str, str]) -> int:
+async def _serve(
+    settings: Settings,
+    options: DevOptions,
+    environ: Mapping[str, str],
+    log_lines: LogLines | None,
+) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -146,7 +158,7 @@ async def _serve(settings: Settings, options: DevOptions, environ: Mapping[str, 
         gateway_settings = dev_settings(settings, endpoints, listener.getsockname()[1])
         if gateway_settings.server_secret is None:
             gateway_settings = replace(gateway_settings, secret=kept_secret(options.data_dir))
-        runner = web.AppRunner(create_app(gateway_settings), access_log=None)
+        runner = web.AppRunner(create_app(gateway_settings, log_lines=log_lines), access_log=None)
         runtime.tune_collector()
         try:
             await runner.setup()

@@ -8,19 +8,19 @@ there) nor any header but the few named below; never `Authorization`.
 import asyncio
 import logging
 import time
+from typing import Final
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from cromwes.api.audit import CLIENT_SUBJECT, action_of, audit
+from cromwes.api.audit import CLIENT_SUBJECT, REQUEST_ID, action_of, audit
 from cromwes.api.middlewares import within
-from cromwes.appkeys import METRICS, REQUEST_IDS
+from cromwes.appkeys import LOG_LINES, METRICS, REQUEST_IDS
 from cromwes.auth.base import principal_of
-from cromwes.observability.request_ids import CURRENT, HEADER
+from cromwes.observability.loglines import LogLines
+from cromwes.observability.request_ids import CURRENT, CURRENT_ROUTE, HEADER
 
-logger = logging.getLogger("cromwes.access")
-
-REQUEST_ID = web.RequestKey("request_id", str)
+ACCESS: Final = "cromwes.access"
 UNMATCHED = "unmatched"
 """The route label of requests no route matched (404s), so random paths cannot flood metrics."""
 QUIET_TREES = ("/health", "/actuator/health", "/metrics")
@@ -33,6 +33,8 @@ CLIENT_CLOSED = 499
 async def access_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     request[REQUEST_ID] = request.app[REQUEST_IDS].for_request(request.headers.get(HEADER))
     token = CURRENT.set(request[REQUEST_ID])
+    route = route_template(request)
+    route_token = CURRENT_ROUTE.set(route)
     metrics = request.app.get(METRICS)
     if metrics is not None:
         metrics.request_started()
@@ -52,10 +54,12 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
     finally:
         seconds = time.monotonic() - started
         if metrics is not None:
-            metrics.request_finished(request.method, route_template(request), status, seconds)
-        _log_access(request, status, seconds)
+            metrics.request_finished(request.method, route, status, seconds)
+        lines = request.app[LOG_LINES]
+        _log_access(request, lines, route, status, seconds)
         if (action := action_of(request)) is not None:
-            audit(request, action, response, status)
+            audit(request, lines, action, response, status)
+        CURRENT_ROUTE.reset(route_token)
         CURRENT.reset(token)
 
 
@@ -71,28 +75,32 @@ def route_template(request: web.Request) -> str:
     return resource.canonical if resource is not None else UNMATCHED
 
 
-def _log_access(request: web.Request, status: int, seconds: float) -> None:
-    level = logging.DEBUG if within(request.path, QUIET_TREES) else logging.INFO
-    if not logger.isEnabledFor(level):
+def _log_access(
+    request: web.Request, lines: LogLines, route: str, status: int, seconds: float
+) -> None:
+    path = request.path
+    # str.startswith first: cheap, and false for nearly every request.
+    quiet = path.startswith(QUIET_TREES) and within(path, QUIET_TREES)
+    level = logging.DEBUG if quiet else logging.INFO
+    if not lines.enabled_for(level, ACCESS):
         return
-    logger.log(
+    method, headers = request.method, request.headers
+    lines.emit(
         level,
-        "%s %s %d %.1fms",
-        request.method,
-        request.path,
-        status,
-        seconds * 1000,
-        extra={
+        ACCESS,
+        f"{method} {path} {status} {seconds * 1000:.1f}ms",
+        {
             "access": True,
-            "method": request.method,
-            "path": request.path,
-            "route": route_template(request),
+            "method": method,
+            "path": path,
+            "route": route,
             "status": status,
             "duration_ms": round(seconds * 1000, 3),
             "remote": request.remote,
-            "forwarded_for": request.headers.get("X-Forwarded-For"),
-            "client_subject": request.headers.get(CLIENT_SUBJECT),
+            "forwarded_for": headers.get("X-Forwarded-For"),
+            "client_subject": headers.get(CLIENT_SUBJECT),
             "principal": principal_of(request).id,
-            "user_agent": request.headers.get("User-Agent"),
+            "user_agent": headers.get("User-Agent"),
+            "request_id": request[REQUEST_ID],
         },
     )

@@ -4,16 +4,20 @@ Handlers declare their action with `@audited("wes:runs:submit")`; the access mid
 the line once the answer is known, so refused and failed attempts are audited too.
 """
 
-import json
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
+import orjson
 from aiohttp import web
 
 from cromwes.auth.base import principal_of
+from cromwes.observability.loglines import LogLines
 
-logger = logging.getLogger("cromwes.audit")
+AUDIT: Final = "cromwes.audit"
+REQUEST_ID = web.RequestKey("request_id", str)
+"""The id of the request being served (`observability.request_ids`), set by the access
+middleware."""
 
 H = TypeVar("H", bound=Callable[..., Any])
 _ACTION = "__audit_action__"
@@ -43,21 +47,23 @@ def action_of(request: web.Request) -> str | None:
 
 
 def audit(
-    request: web.Request, action: str, response: web.StreamResponse | None, status: int
+    request: web.Request,
+    lines: LogLines,
+    action: str,
+    response: web.StreamResponse | None,
+    status: int,
 ) -> None:
-    if not logger.isEnabledFor(logging.INFO):
+    if not lines.enabled_for(logging.INFO, AUDIT):
         return
     principal = principal_of(request)
     run_id = request.match_info.get("run_id")
     if run_id is None and action == SUBMIT:
         run_id = _answered_run_id(response, status)
-    logger.info(
-        "%s by %s on %s: %d",
-        action,
-        principal.id or "anonymous",
-        run_id or "-",
-        status,
-        extra={
+    lines.emit(
+        logging.INFO,
+        AUDIT,
+        f"{action} by {principal.id or 'anonymous'} on {run_id or '-'}: {status}",
+        {
             "audit": True,
             "action": action,
             "principal": principal.id,
@@ -65,6 +71,7 @@ def audit(
             "run_id": run_id,
             "status": status,
             "client_subject": request.headers.get(CLIENT_SUBJECT),
+            "request_id": request[REQUEST_ID],
         },
     )
 
@@ -77,8 +84,8 @@ def _answered_run_id(response: web.StreamResponse | None, status: int) -> str | 
     if not isinstance(body, bytes) or len(body) > MAX_RUN_ID_BODY:
         return None
     try:
-        document = json.loads(body)
-    except ValueError:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
         return None
     run_id = document.get("run_id") if isinstance(document, dict) else None
     return run_id if isinstance(run_id, str) else None

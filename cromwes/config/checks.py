@@ -157,6 +157,9 @@ def _limit_problems(settings: Settings) -> list[str]:
         )
     if settings.batches.label == settings.batches.index_label:
         problems.append("batches.index_label: must differ from batches.label")
+    for name in ("running_ttl", "status_ttl", "query_ttl", "finished_runs"):
+        if getattr(settings.cache, name) < 0:
+            problems.append(f"cache.{name}: must not be negative")
     return problems
 
 

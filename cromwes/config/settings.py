@@ -269,8 +269,16 @@ class RunsSettings:
 class CacheSettings:
     metadata_max_bytes: ByteSize = ByteSize(256 * 1024 * 1024)
     running_ttl: Duration = Duration(2.0)
+    """How long the metadata of a run not finished is reused (finished runs: until evicted)."""
     engine_version_ttl: Duration = Duration(300.0)
     state_counts_ttl: Duration = Duration(5.0)
+    status_ttl: Duration = Duration(1.0)
+    """How long Cromwell's status (and labels) of a run not finished is reused: the staleness
+    bound of a status poll for changes not made through this gateway."""
+    query_ttl: Duration = Duration(1.0)
+    """How long Cromwell's answer to one exact query (a page of `GET /runs`) is reused."""
+    finished_runs: int = 100_000
+    """How many runs seen finished are remembered with their final status (never asked again)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,33 +1,56 @@
-"""Configure logging: one JSON object per line (default) or plain text."""
+"""Configure logging: one JSON object per line (default) or plain text, written off the loop."""
 
-import json
 import logging
 import sys
 import warnings
-from datetime import UTC, datetime
+from typing import Any, BinaryIO
 
 from aiohttp.web_exceptions import NotAppKeyWarning
 
 from cromwes.config.settings import LogFormat, ObservabilitySettings
+from cromwes.observability.loglines import LineWriter, LogLines, TimeStamps, json_line, text_line
 from cromwes.observability.request_ids import CURRENT
 
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+_STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+"""A LogRecord's own attributes; any other attribute came from `extra=` and is a field."""
 
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per record; extra fields given to the logger are kept as keys."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._stamps = TimeStamps(LogFormat.JSON)
+
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        return self.line(record).decode().rstrip("\n")
+
+    def line(self, record: logging.LogRecord) -> bytes:
+        fields = {k: v for k, v in vars(record).items() if k not in _STANDARD}
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+            fields["exception"] = self.formatException(record.exc_info)
+        return json_line(
+            self._stamps(record.created), record.levelname, record.name, record.getMessage(), fields
+        )
+
+
+class TextFormatter(logging.Formatter):
+    """`time LEVEL logger: message`, for people."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stamps = TimeStamps(LogFormat.TEXT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.line(record).decode().rstrip("\n")
+
+    def line(self, record: logging.LogRecord) -> bytes:
+        text = text_line(
+            self._stamps(record.created), record.levelname, record.name, record.getMessage()
+        )
+        if record.exc_info:
+            text += (self.formatException(record.exc_info) + "\n").encode()
+        return text
 
 
 class RequestIdFilter(logging.Filter):
@@ -39,15 +62,40 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def configure_logging(settings: ObservabilitySettings) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RequestIdFilter())
-    if settings.log_format is LogFormat.JSON:
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+class LinesHandler(logging.Handler):
+    """The root handler: every other record, rendered as the access lines are, into their
+    writer, so that all lines keep their order."""
+
+    def __init__(self, lines: LogLines, writer: LineWriter, log_format: LogFormat) -> None:
+        super().__init__()
+        self._lines = lines
+        self._writer = writer
+        self._formatter = JsonFormatter() if log_format is LogFormat.JSON else TextFormatter()
+        self.addFilter(RequestIdFilter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._writer.put(self._formatter.line(record))
+        except Exception:  # as logging's own handlers: report, never raise to the caller
+            self.handleError(record)
+
+    def flush(self) -> None:
+        self._lines.flush()
+
+    def close(self) -> None:
+        self._lines.close()
+        super().close()
+
+
+def configure_logging(settings: ObservabilitySettings, stream: BinaryIO | Any = None) -> LogLines:
+    """Send every line to `stream` (default: stderr) through one writer thread; the returned
+    `LogLines` is the access and audit lines' way to it (`create_app(log_lines=...)`)."""
+    writer = LineWriter(stream if stream is not None else sys.stderr.buffer)
+    level = logging.getLevelName(settings.log_level.upper())
+    lines = LogLines(writer, log_format=settings.log_format, level=level)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(settings.log_level.upper())
+    root.handlers[:] = [LinesHandler(lines, writer, settings.log_format)]
+    root.setLevel(level)
     # aiohttp-apigami keeps its state under plain string keys; the warning is not ours to fix.
     warnings.filterwarnings("ignore", category=NotAppKeyWarning, module="aiohttp_apigami")
+    return lines

@@ -19,6 +19,10 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from cromwes import __version__
+from cromwes.observability.request_ids import CURRENT_ROUTE
+
+NO_ROUTE = "none"
+"""The route label of Cromwell calls made outside any request (startup, background tasks)."""
 
 HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 CROMWELL_BUCKETS = HTTP_BUCKETS
@@ -44,10 +48,13 @@ class Metrics:
         self.registry.register(self._http)
         self.cromwell_calls = Counter(
             "cromwes_cromwell_calls",
-            "Calls to Cromwell by operation and outcome (its HTTP status, error or timeout).",
-            ("operation", "outcome"),
+            "Calls to Cromwell by operation and outcome (its HTTP status, error or timeout), "
+            "and the route template of the WES request that made them.",
+            ("operation", "outcome", "route"),
             registry=self.registry,
         )
+        self._saved = _SavedReadsCollector()
+        self.registry.register(self._saved)
         self.cromwell_latency = Histogram(
             "cromwes_cromwell_call_duration_seconds",
             "Time Cromwell took to answer, by operation (queueing for a slot included).",
@@ -72,8 +79,14 @@ class Metrics:
 
     def observe_cromwell_call(self, operation: str, outcome: str, seconds: float) -> None:
         """The Cromwell client's `observe` hook."""
-        self.cromwell_calls.labels(operation=operation, outcome=outcome).inc()
+        route = CURRENT_ROUTE.get() or NO_ROUTE
+        self.cromwell_calls.labels(operation=operation, outcome=outcome, route=route).inc()
         self.cromwell_latency.labels(operation=operation).observe(seconds)
+
+    def observe_saved_read(self, operation: str, reason: str) -> None:
+        """`CachedCromwell`'s `saved` hook: on the path of most polls, so a plain count."""
+        key = (operation, reason)
+        self._saved.counts[key] = self._saved.counts.get(key, 0) + 1
 
     def watch_cache(self, cache: CacheCounts) -> None:
         """Report the metadata cache's hits, misses and size at every scrape."""
@@ -100,6 +113,25 @@ class _CacheCollector(Collector):
             "Size of Cromwell's metadata answers held in the cache.",
             value=self._cache.size,
         )
+
+    def describe(self) -> Iterator[Metric]:
+        return self.collect()
+
+
+class _SavedReadsCollector(Collector):
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, str], int] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        saved = CounterMetricFamily(
+            "cromwes_cromwell_reads_saved",
+            "Cromwell reads answered without a call of their own, by operation and reason: "
+            "shared (a call in flight), held (a recent answer), finished (a finished run).",
+            labels=("operation", "reason"),
+        )
+        for labels, count in self.counts.items():
+            saved.add_metric(labels, count)
+        yield saved
 
     def describe(self) -> Iterator[Metric]:
         return self.collect()

@@ -11,6 +11,8 @@ from contextvars import ContextVar
 
 HEADER = "X-Request-ID"
 CURRENT: ContextVar[str | None] = ContextVar("cromwes_request_id", default=None)
+CURRENT_ROUTE: ContextVar[str | None] = ContextVar("cromwes_route", default=None)
+"""The route template of the request being served: Cromwell calls are counted by it."""
 _ACCEPTED = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
 """What a client or proxy may choose as an id; anything else (too long, spaces, quotes, control
 characters that could forge a log line) is replaced by an id of our own."""

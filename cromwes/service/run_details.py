@@ -80,9 +80,11 @@ class RunDetails:
     ) -> None:
         self._client = client
         self._cache: LruCache[str, RunDetail] = LruCache(max_bytes)
-        self._flights: SingleFlight[str, RunDetail] = SingleFlight()
+        self._flights: SingleFlight[tuple[str, int], RunDetail] = SingleFlight()
         self._running_ttl = running_ttl
         self._grace = submit_grace_period
+        self._epoch = 0
+        """Counts `forget` calls: a load started before one is not cached."""
 
     @property
     def cache(self) -> LruCache[str, RunDetail]:
@@ -91,9 +93,16 @@ class RunDetails:
     async def get(self, run_id: str) -> RunDetail:
         if (detail := self._cache.get(run_id)) is not None:
             return detail
-        return await self._flights.run(run_id, lambda: self._load(run_id))
+        epoch = self._epoch
+        return await self._flights.run((run_id, epoch), lambda: self._load(run_id, epoch))
 
-    async def _load(self, run_id: str) -> RunDetail:
+    def forget(self, run_id: str | None) -> None:
+        """Drop what is held of a run this gateway just changed (`CachedCromwell.on_change`)."""
+        self._epoch += 1
+        if run_id is not None:
+            self._cache.discard(run_id)
+
+    async def _load(self, run_id: str, epoch: int) -> RunDetail:
         try:
             metadata, size = await self._client.metadata(run_id, include_keys=RUN_KEYS)
         except RunNotFound:
@@ -112,5 +121,7 @@ class RunDetails:
         workflow_level = cast(Metadata, {k: v for k, v in metadata.items() if k != "calls"})
         detail = RunDetail(metadata=workflow_level, tasks=tasks)
         terminal = wes_state(metadata.get("status")).is_terminal
-        self._cache.put(run_id, detail, size=size, ttl=None if terminal else self._running_ttl)
+        if terminal or (epoch == self._epoch and self._running_ttl > 0):
+            ttl = None if terminal else self._running_ttl
+            self._cache.put(run_id, detail, size=size, ttl=ttl)
         return detail

@@ -18,6 +18,7 @@ from cromwes.app import create_app
 from cromwes.config.loading import settings_from_tree
 from cromwes.config.settings import Settings
 from cromwes.emulator.config import EmulatorConfig
+from cromwes.observability.loglines import LogLines
 from tests.api.replay import ReplayingCromwell
 from tests.emulated import emulated_cromwell
 from tests.wes_spec import BASE, assert_matches_spec
@@ -144,10 +145,14 @@ async def make_stack(
     aiohttp_server: AiohttpServer, aiohttp_client: AiohttpClient, tmp_path: Path
 ) -> MakeStack:
     """Start an emulator (EmulatorConfig fields in `emulator`) and a gateway in front of it
-    (settings as a tree in `settings`, merged over a test default)."""
+    (settings as a tree in `settings`, merged over a test default; access and audit lines to
+    `log_lines`, else through `logging`)."""
 
     async def make(
-        *, emulator: Mapping[str, Any] | None = None, settings: Mapping[str, Any] | None = None
+        *,
+        emulator: Mapping[str, Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
+        log_lines: LogLines | None = None,
     ) -> Stack:
         data_dir = tmp_path / "emulator"
         config = EmulatorConfig(**{"data_dir": data_dir, "mode": "controlled", **(emulator or {})})
@@ -168,7 +173,7 @@ async def make_stack(
         )
         gateway_settings = settings_from_tree(tree)
         wes_client: TestClient[Any, Any] = await aiohttp_client(
-            GatewayServer(create_app(gateway_settings))
+            GatewayServer(create_app(gateway_settings, log_lines=log_lines))
         )
         cromwell_client: TestClient[Any, Any] = await aiohttp_client(
             cromwell.api, middlewares=(cromwell.routing(),)

@@ -1,8 +1,6 @@
-"""Request ids, access and audit log lines, and the Prometheus metrics of a gateway."""
+"""Request ids and the Prometheus metrics of a gateway (its log lines: test_log_lines.py)."""
 
 import asyncio
-import json
-import logging
 import re
 import time
 from typing import Any
@@ -14,7 +12,6 @@ from pytest_aiohttp import AiohttpClient
 from yarl import URL
 
 from cromwes.app import create_app
-from cromwes.observability.logsetup import JsonFormatter, RequestIdFilter
 from tests.api.basic import ALICE, BASIC_AUTH
 from tests.api.conftest import MakeStack, Stack, hello_form
 
@@ -37,13 +34,6 @@ async def scrape(client: TestClient[Any, Any], **headers: str) -> str:
         assert response.status == 200, await response.text()
         assert response.headers["Content-Type"].startswith("text/plain")
         return await response.text()
-
-
-def logged(caplog: pytest.LogCaptureFixture, logger: str) -> list[dict[str, object]]:
-    lines = [JsonFormatter().format(r) for r in caplog.records if r.name == logger]
-    for line in lines:
-        assert "\n" not in line
-    return [json.loads(line) for line in lines]
 
 
 async def test_request_id_is_echoed_and_passed_to_cromwell(stack: Stack) -> None:
@@ -85,76 +75,6 @@ async def test_streamed_and_error_answers_carry_the_request_id(stack: Stack) -> 
         assert resp.headers["X-Request-ID"] == "r-log"
 
 
-async def test_access_and_audit_lines_name_caller_action_and_run(
-    make_stack: MakeStack, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO)
-    caplog.handler.addFilter(RequestIdFilter())
-    stack = await make_stack(settings=BASIC_AUTH)
-    submitted = await stack.wes.post(
-        "runs",
-        data=hello_form(controlled=True),
-        headers={**ALICE, "X-Request-ID": "submit-1"},
-        expect=200,
-    )
-    run_id = submitted.json["run_id"]
-    await stack.wes.get(f"runs/{run_id}", headers={**ALICE, "X-Request-ID": "read-1"}, expect=200)
-    await stack.wes.post(f"runs/{run_id}/cancel", headers=ALICE, expect=200)
-
-    audit = logged(caplog, "cromwes.audit")
-    assert [(a["action"], a["principal"], a["run_id"], a["status"]) for a in audit] == [
-        ("wes:runs:submit", "alice", run_id, 200),
-        ("wes:run:read", "alice", run_id, 200),
-        ("wes:run:cancel", "alice", run_id, 200),
-    ]
-    assert audit[0]["request_id"] == "submit-1"
-    access = logged(caplog, "cromwes.access")
-    read = next(a for a in access if a["request_id"] == "read-1")
-    assert read["route"] == "/ga4gh/wes/v1/runs/{run_id}"
-    assert read["path"] == f"/ga4gh/wes/v1/runs/{run_id}"
-    assert read["method"] == "GET"
-    assert read["status"] == 200
-    assert read["principal"] == "alice"
-    assert isinstance(read["duration_ms"], float)
-    assert read["level"] == "INFO"
-
-
-async def test_refused_callers_are_audited_too(
-    make_stack: MakeStack, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO)
-    stack = await make_stack(settings=BASIC_AUTH)
-    await stack.wes.get("runs", expect=401)
-    (audit,) = logged(caplog, "cromwes.audit")
-    assert (audit["action"], audit["principal"], audit["status"]) == ("wes:runs:list", None, 401)
-
-
-async def test_no_credentials_or_query_strings_are_logged(
-    make_stack: MakeStack, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    stack = await make_stack(settings=BASIC_AUTH)
-    await stack.wes.get("runs?page_token=very-secret-token", headers=ALICE, expect=400)
-    await stack.wes.get("runs", headers={"Authorization": "Bearer not.a.valid-token"}, expect=401)
-    # aiohttp's own access log belongs to the test server; `cromwes serve` turns it off.
-    ours = [record for record in caplog.records if record.name.startswith("cromwes")]
-    text = "\n".join(JsonFormatter().format(record) for record in ours)
-    assert "/ga4gh/wes/v1/runs" in text
-    for secret in ("wonderland-secret", ALICE["Authorization"], "very-secret", "not.a.valid"):
-        assert secret not in text
-
-
-async def test_the_client_certificate_subject_from_the_proxy_is_logged(
-    stack: Stack, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO)
-    subject = "CN=workbench,O=cromwes-test"
-    await stack.wes.get("runs", headers={"X-SSL-Client-S-DN": subject}, expect=200)
-    (access,) = logged(caplog, "cromwes.access")
-    (audit,) = logged(caplog, "cromwes.audit")
-    assert access["client_subject"] == audit["client_subject"] == subject
-
-
 async def test_metrics_count_requests_by_route_template_and_status(stack: Stack) -> None:
     await stack.wes.get(f"runs/{UNKNOWN_RUN}/status", expect=404)
     await stack.wes.get(f"runs/{OTHER_UNKNOWN_RUN}/status", expect=404)
@@ -176,8 +96,9 @@ async def test_metrics_count_cromwell_calls_by_operation_and_outcome(stack: Stac
     await stack.wes.get("runs", expect=200)
     text = await scrape(stack.wes.client)
     calls = samples(text, "cromwes_cromwell_calls_total")
-    assert calls[(("operation", "status"), ("outcome", "404"))] == 1
-    assert calls[(("operation", "query"), ("outcome", "200"))] == 1
+    status_route = ("route", "/ga4gh/wes/v1/runs/{run_id}/status")
+    assert calls[(("operation", "status"), ("outcome", "404"), status_route)] == 1
+    assert calls[(("operation", "query"), ("outcome", "200"), ("route", "/ga4gh/wes/v1/runs"))] == 1
     durations = samples(text, "cromwes_cromwell_call_duration_seconds_count")
     assert durations[(("operation", "query"),)] == 1
 
@@ -189,8 +110,9 @@ async def test_metrics_count_cromwell_timeouts_and_errors(make_stack: MakeStack)
     await stack.faults([{"route": "query", "kind": "reset"}])
     await stack.wes.get("runs", expect=502)
     calls = samples(await scrape(stack.wes.client), "cromwes_cromwell_calls_total")
-    assert calls[(("operation", "query"), ("outcome", "timeout"))] == 1
-    assert calls[(("operation", "query"), ("outcome", "error"))] == 1
+    route = ("route", "/ga4gh/wes/v1/runs")
+    assert calls[(("operation", "query"), ("outcome", "timeout"), route)] == 1
+    assert calls[(("operation", "query"), ("outcome", "error"), route)] == 1
 
 
 async def test_metrics_count_metadata_cache_hits_and_misses(stack: Stack) -> None:

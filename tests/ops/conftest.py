@@ -13,6 +13,7 @@ import shutil
 import ssl
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,6 +152,20 @@ class GatewayProcess:
             for line in self.log.read_text(encoding="utf-8").splitlines()
             if line.startswith("{")
         ]
+
+    async def lines_until(
+        self, wanted: Callable[[dict[str, Any]], bool], *, within: float = 10.0
+    ) -> list[dict[str, Any]]:
+        """Every line so far, once one is `wanted`: the gateway writes its lines from a thread
+        of its own, in batches, a moment after the answer."""
+        deadline = time.monotonic() + within
+        while True:
+            lines = self.lines()
+            if any(wanted(line) for line in lines):
+                return lines
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no such line in {self.log} within {within} s")
+            await asyncio.sleep(0.02)
 
 
 StartGateway = Callable[[Mapping[str, Any]], Awaitable[GatewayProcess]]

@@ -81,7 +81,7 @@ async def test_a_client_of_the_ca_is_served_and_log_urls_point_at_nginx(
             assert response.status == 206
             assert len(await response.read()) == 1
 
-    read = _audit(gateway, "wes:run:read", run_id)
+    read = await _audit(gateway, "wes:run:read", run_id)
     assert read["client_subject"] == CLIENT_SUBJECT
     assert read["request_id"] == request_id
     access = [line for line in gateway.lines() if line.get("request_id") == request_id]
@@ -109,19 +109,26 @@ async def test_nginx_refuses_clients_without_a_certificate_of_the_ca(
         # answers with its own 400 page instead of failing the handshake.
         assert response.status == 400
         assert refusal in await response.text()
-    assert not [line for line in gateway.lines() if line.get("path", "").endswith(probe)]
+    # Lines are written in order: once a later request's line is there, the probe's would be.
+    marker = str(uuid.uuid4())
+    async with (
+        aiohttp.ClientSession() as direct,
+        direct.get(f"http://{gateway.address}{WES}/service-info", headers={"X-Request-ID": marker}),
+    ):
+        pass
+    lines = await gateway.lines_until(lambda line: line.get("request_id") == marker)
+    assert not [line for line in lines if line.get("path", "").endswith(probe)]
 
 
-def _audit(gateway: GatewayProcess, action: str, run_id: str) -> dict[str, Any]:
-    lines = [
-        line
-        for line in gateway.lines()
-        if line.get("logger") == "cromwes.audit"
-        and line.get("action") == action
-        and line.get("run_id") == run_id
-    ]
-    assert lines, f"no {action} audit line for {run_id} in {gateway.log}"
-    return lines[-1]
+async def _audit(gateway: GatewayProcess, action: str, run_id: str) -> dict[str, Any]:
+    def wanted(line: dict[str, Any]) -> bool:
+        return (
+            line.get("logger") == "cromwes.audit"
+            and line.get("action") == action
+            and line.get("run_id") == run_id
+        )
+
+    return [line for line in await gateway.lines_until(wanted) if wanted(line)][-1]
 
 
 async def _move(emulator: EmulatedCromwell, run_id: str, status: str) -> None:

@@ -1,0 +1,212 @@
+"""Log lines at the cost of one render and one queue put: the access and audit lines' path.
+
+`logging` costs about as much per line as a cached service-info answer (a LogRecord, the
+caller's frame looked up, filters, a formatter, a lock and a write with a flush per record:
+`python -m bench.profile`). The lines every request writes are rendered here once, as bytes,
+and handed to a `LineWriter`, whose thread writes them in batches: the event loop neither
+waits on the file nor takes a lock. Records of the rest of the code still go through `logging`,
+whose root handler (`logsetup.LinesHandler`) renders them the same way into the same writer,
+so the lines stay in order.
+"""
+
+import logging
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from typing import Any, BinaryIO
+
+import orjson
+
+from cromwes.config.settings import LogFormat
+
+Fields = Mapping[str, Any]
+_TOLERANT = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
+FLUSH_TIMEOUT = 5.0
+_LEVEL_NAMES = {logging.DEBUG: "DEBUG", logging.INFO: "INFO", logging.WARNING: "WARNING"}
+BATCH_WAIT = 0.05
+"""How long the writer gathers lines before it writes them: lines reach the file at most this
+late (plus the write itself)."""
+
+
+def json_line(stamp: str, level: str, logger: str, message: str, fields: Fields) -> bytes:
+    """One JSON object and its newline, keys in the order the gateway has always written."""
+    entry = {"time": stamp, "level": level, "logger": logger, "message": message, **fields}
+    try:
+        # Plain JSON values and string keys, as the access and audit lines have: the fastest
+        # way orjson has (a `default` or non-string keys cost half as much again).
+        return orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE)
+    except TypeError:
+        pass
+    try:
+        return orjson.dumps(entry, default=str, option=_TOLERANT)
+    except TypeError:
+        # orjson refuses integers past 64 bits and strings that are not UTF-8; a log line must
+        # still be written, with those values as text.
+        return orjson.dumps({str(k): _plain(v) for k, v in entry.items()}, option=_TOLERANT)
+
+
+def text_line(stamp: str, level: str, logger: str, message: str) -> bytes:
+    """The line of `logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")`."""
+    return f"{stamp} {level} {logger}: {message}\n".encode("utf-8", "backslashreplace")
+
+
+class TimeStamps:
+    """A line's time as text: RFC 3339 in UTC with milliseconds for JSON
+    (`2026-11-21T23:52:24.457+00:00`), logging's `asctime` (local) for text.
+
+    A busy gateway writes several lines per millisecond: the text is made once per
+    millisecond, and the date and time of day once per second.
+    """
+
+    def __init__(self, log_format: LogFormat) -> None:
+        self._utc = log_format is LogFormat.JSON
+        self._millisecond = -1
+        self._second = -1
+        self._day_time = ""
+        self._stamp = ""
+
+    def __call__(self, seconds: float) -> str:
+        # The writer thread's records may race the event loop here; both compute the same
+        # text for the same instant.
+        millisecond = int(seconds * 1000)
+        if millisecond == self._millisecond:
+            return self._stamp
+        whole, millis = divmod(millisecond, 1000)
+        if whole != self._second:
+            clock = time.gmtime(whole) if self._utc else time.localtime(whole)
+            self._day_time = time.strftime(
+                "%Y-%m-%dT%H:%M:%S" if self._utc else "%Y-%m-%d %H:%M:%S", clock
+            )
+            self._second = whole
+        stamp = (
+            f"{self._day_time}.{millis:03d}+00:00"
+            if self._utc
+            else f"{self._day_time},{millis:03d}"
+        )
+        self._stamp, self._millisecond = stamp, millisecond
+        return stamp
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode()
+    if isinstance(value, float | bool) or value is None:
+        return value
+    return str(value)
+
+
+class LineWriter:
+    """Writes the lines it is given to `stream` from a thread of its own, a batch per write.
+
+    Queueing a line is a deque append: the thread is woken only when it sleeps, then gathers
+    what arrives for `BATCH_WAIT` before it writes, so a busy gateway wakes it a few dozen
+    times a second rather than once a line (each wake-up would take the GIL from the event
+    loop). Nothing is dropped: a line waits until the stream takes it. `flush` waits until
+    every line given so far is written; `close` does that and stops the thread.
+    """
+
+    def __init__(self, stream: BinaryIO, *, batch_wait: float = BATCH_WAIT) -> None:
+        self._stream = stream
+        self._batch_wait = batch_wait
+        self._pending: deque[bytes] = deque()
+        self._flushes: deque[threading.Event] = deque()
+        self._closing = False
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cromwes-log-lines", daemon=True)
+        self._thread.start()
+
+    def put(self, line: bytes) -> None:
+        """Queue one line (bytes ending in a newline); safe from any thread."""
+        self._pending.append(line)
+        # The thread lowers the flag before it drains the queue: a line appended before that
+        # is drained, one appended after it finds the flag down and raises it.
+        if not self._wake.is_set():
+            self._wake.set()
+
+    def flush(self, timeout: float = FLUSH_TIMEOUT) -> None:
+        if not self._thread.is_alive():
+            return
+        written = threading.Event()
+        self._flushes.append(written)
+        self._wake.set()
+        written.wait(timeout)
+
+    def close(self, timeout: float = FLUSH_TIMEOUT) -> None:
+        if self._thread.is_alive():
+            self._closing = True
+            self._wake.set()
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        pending, flushes, wake = self._pending, self._flushes, self._wake
+        while True:
+            wake.wait()
+            if not (self._closing or flushes):
+                time.sleep(self._batch_wait)
+            wake.clear()
+            closing = self._closing
+            # The flushes asked for so far, then the lines: every line given before a flush
+            # was asked for is in this batch.
+            done = [flushes.popleft() for _ in range(len(flushes))]
+            if count := len(pending):
+                self._write(b"".join([pending.popleft() for _ in range(count)]))
+            for event in done:
+                event.set()
+            if closing:
+                return
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self._stream.write(data)
+            self._stream.flush()
+        except (OSError, ValueError) as exc:
+            # The log's own stream failed (disk full, a closed pipe): say so where a person may
+            # still see it, as logging's handleError does, and keep serving.
+            print(f"cromwes: cannot write log lines: {exc}", file=sys.__stderr__)
+
+
+class LogLines:
+    """The gateway's log lines at `level` and above, rendered as `log_format` into `writer`.
+
+    Without a writer (an application created without `configure_logging`, e.g. embedded in
+    another program) each line becomes a record of the `logging` module, with the same fields.
+    """
+
+    def __init__(
+        self,
+        writer: LineWriter | None,
+        *,
+        log_format: LogFormat = LogFormat.JSON,
+        level: int = logging.INFO,
+    ) -> None:
+        self.writer = writer
+        self._json = log_format is LogFormat.JSON
+        self._stamps = TimeStamps(log_format)
+        self._level = level
+
+    def enabled_for(self, level: int, logger: str) -> bool:
+        if self.writer is None:
+            return logging.getLogger(logger).isEnabledFor(level)
+        return level >= self._level
+
+    def emit(self, level: int, logger: str, message: str, fields: Fields) -> None:
+        """Write one line; the caller has checked `enabled_for`."""
+        if self.writer is None:
+            logging.getLogger(logger).log(level, "%s", message, extra=dict(fields))
+            return
+        name = _LEVEL_NAMES.get(level) or logging.getLevelName(level)
+        stamp = self._stamps(time.time())
+        if self._json:
+            self.writer.put(json_line(stamp, name, logger, message, fields))
+        else:
+            self.writer.put(text_line(stamp, name, logger, message))
+
+    def flush(self) -> None:
+        if self.writer is not None:
+            self.writer.flush()
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
