@@ -1,4 +1,4 @@
-"""`make bench`: the performance figures of issues 4 and 15, printed as one table.
+"""`make bench`: the performance figures of issues 4, 15, 16 and 17, printed as one table.
 
 Loopback only and bounded in time (about four minutes): the emulator (controlled mode,
 synthetic runs) and the gateway each run in their own process, load comes from a third (wrk or
@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench import batches as bench_batches
+from bench import events as bench_events
 from bench.driver import Load, measure
 from bench.stack import (
     WES,
@@ -234,13 +236,23 @@ def wide_runs(bench: Stack) -> list[Row]:
     return rows
 
 
+def streams(bench: Stack) -> list[Row]:
+    """1,000 event-stream subscribers to 10 running runs (`python -m bench.events` alone)."""
+    return [Row(*figure) for figure in bench_events.figures(bench)]
+
+
+def batches(bench: Stack) -> list[Row]:
+    """A batch of 1,000 elements; last, as it adds 1,000 runs (`python -m bench.batches`)."""
+    return [Row(*figure) for figure in bench_batches.batch_rows(bench)]
+
+
 def main() -> None:
     print(f"cromwes benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", flush=True)
     rows: list[Row] = []
     with stack() as bench:
         idle = rss_kib(bench.gateway_pid) / 1024
         rows.append(Row("idle RSS of the gateway", f"{idle:.0f} MB", "< 80 MB", idle < 80))
-        for section in (service_info, status, polling, listing, wide_runs):
+        for section in (service_info, status, polling, listing, streams, wide_runs, batches):
             print(f"... {section.__name__}", file=sys.stderr, flush=True)
             rows += section(bench)
     tool = "wrk" if subprocess.run(["which", "wrk"], capture_output=True).returncode == 0 else ""
