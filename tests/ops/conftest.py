@@ -21,8 +21,11 @@ from typing import Any
 
 import pytest
 import yaml
+from pytest_aiohttp import AiohttpServer
 
+from cromwes.emulator.config import EmulatorConfig
 from tests.conftest import skip_or_fail
+from tests.emulated import EmulatedCromwell, emulated_cromwell
 from tests.servers import free_port, stop, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -198,3 +201,36 @@ async def start_gateway(tmp_path: Path) -> AsyncIterator[StartGateway]:
     yield start
     for gateway in started:
         await stop(gateway.process)
+
+
+PREFIX = "/wes"
+"""The path prefix the proxied tests serve the gateway under (X-Forwarded-Prefix)."""
+
+
+@pytest.fixture
+async def emulator(aiohttp_server: AiohttpServer, tmp_path: Path) -> EmulatedCromwell:
+    config = EmulatorConfig(data_dir=tmp_path / "emulator", mode="controlled")
+    return await emulated_cromwell(aiohttp_server, config)
+
+
+def proxied_gateway_settings(
+    emulator: EmulatedCromwell, tmp_path: Path, **extra: Any
+) -> dict[str, Any]:
+    """Settings of a NO_AUTH gateway in front of `emulator`, as behind the mTLS proxy."""
+    return {
+        "cromwell": {"url": emulator.url},
+        "auth": {"method": "NO_AUTH"},
+        "blob_storage_client": {
+            "local": {
+                "staging_path": str(tmp_path / "uploads"),
+                "allowed_read_roots": [str(tmp_path / "emulator" / "cromwell-executions")],
+            }
+        },
+        **extra,
+    }
+
+
+@pytest.fixture
+async def proxy(start_nginx: StartNginx, gateway: GatewayProcess) -> Nginx:
+    """nginx with mTLS in front of the test module's `gateway` fixture, under PREFIX."""
+    return await start_nginx(upstreams=[gateway.address], prefix=PREFIX)

@@ -7,26 +7,23 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from pytest_aiohttp import AiohttpServer
 
-from cromwes.emulator.config import EmulatorConfig
 from tests.api.conftest import hello_form
 from tests.api.sse import open_stream
 from tests.browser.conftest import MakeBrowser, browser, chromium, screenshot
-from tests.emulated import EmulatedCromwell, emulated_cromwell
-from tests.ops.conftest import Certs, GatewayProcess, Nginx, StartGateway, StartNginx
+from tests.emulated import EmulatedCromwell
+from tests.ops.conftest import (
+    Certs,
+    GatewayProcess,
+    Nginx,
+    StartGateway,
+    proxied_gateway_settings,
+)
 
 pytestmark = pytest.mark.external
 __all__ = ["browser", "chromium"]
 """The browser fixtures, shared with tests/browser."""
 WES = "/ga4gh/wes/v1"
-PREFIX = "/wes"
-
-
-@pytest.fixture
-async def emulator(aiohttp_server: AiohttpServer, tmp_path: Path) -> EmulatedCromwell:
-    config = EmulatorConfig(data_dir=tmp_path / "emulator", mode="controlled")
-    return await emulated_cromwell(aiohttp_server, config)
 
 
 @pytest.fixture
@@ -34,23 +31,8 @@ async def gateway(
     start_gateway: StartGateway, emulator: EmulatedCromwell, tmp_path: Path
 ) -> GatewayProcess:
     return await start_gateway(
-        {
-            "cromwell": {"url": emulator.url},
-            "auth": {"method": "NO_AUTH"},
-            "blob_storage_client": {
-                "local": {
-                    "staging_path": str(tmp_path / "uploads"),
-                    "allowed_read_roots": [str(tmp_path / "emulator")],
-                }
-            },
-            "events": {"keepalive_interval": "0.5s"},
-        }
+        proxied_gateway_settings(emulator, tmp_path, events={"keepalive_interval": "0.5s"})
     )
-
-
-@pytest.fixture
-async def proxy(start_nginx: StartNginx, gateway: GatewayProcess) -> Nginx:
-    return await start_nginx(upstreams=[gateway.address], prefix=PREFIX)
 
 
 async def test_events_reach_the_client_through_nginx_as_they_happen(

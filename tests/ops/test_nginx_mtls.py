@@ -9,29 +9,21 @@ from typing import Any
 
 import aiohttp
 import pytest
-from pytest_aiohttp import AiohttpServer
 
-from cromwes.emulator.config import EmulatorConfig
 from tests.api.conftest import hello_form
-from tests.emulated import EmulatedCromwell, emulated_cromwell
+from tests.emulated import EmulatedCromwell
 from tests.ops.conftest import (
     CLIENT_SUBJECT,
+    PREFIX,
     Certs,
     GatewayProcess,
     Nginx,
     StartGateway,
-    StartNginx,
+    proxied_gateway_settings,
 )
 
 pytestmark = pytest.mark.external
 WES = "/ga4gh/wes/v1"
-PREFIX = "/wes"
-
-
-@pytest.fixture
-async def emulator(aiohttp_server: AiohttpServer, tmp_path: Path) -> EmulatedCromwell:
-    config = EmulatorConfig(data_dir=tmp_path / "emulator", mode="controlled")
-    return await emulated_cromwell(aiohttp_server, config)
 
 
 @pytest.fixture
@@ -39,23 +31,8 @@ async def gateway(
     start_gateway: StartGateway, emulator: EmulatedCromwell, tmp_path: Path
 ) -> GatewayProcess:
     return await start_gateway(
-        {
-            "cromwell": {"url": emulator.url},
-            "auth": {"method": "NO_AUTH"},
-            "blob_storage_client": {
-                "local": {
-                    "staging_path": str(tmp_path / "uploads"),
-                    "allowed_read_roots": [str(tmp_path / "emulator")],
-                }
-            },
-            "observability": {"log_format": "json"},
-        }
+        proxied_gateway_settings(emulator, tmp_path, observability={"log_format": "json"})
     )
-
-
-@pytest.fixture
-async def proxy(start_nginx: StartNginx, gateway: GatewayProcess) -> Nginx:
-    return await start_nginx(upstreams=[gateway.address], prefix=PREFIX)
 
 
 async def test_a_client_of_the_ca_is_served_and_log_urls_point_at_nginx(
