@@ -6,15 +6,16 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
-from aiohttp_apigami import setup_aiohttp_apispec, validation_middleware
+from aiohttp_apigami import setup_aiohttp_apispec
 
 from cromwes import __version__
-from cromwes.api.access import access_middleware, echo_request_id
 from cromwes.api.cors import enable_cors
-from cromwes.api.middlewares import auth_middleware, error_middleware, raise_invalid
+from cromwes.api.middlewares import raise_invalid
 from cromwes.api.openapi import add_docs_routes, openapi_document
+from cromwes.api.pipeline import gateway_middleware
 from cromwes.api.proxies import TrustedProxies
 from cromwes.api.routes import add_routes
+from cromwes.api.validation import VALID_QUERY_BYTES, ValidQueries
 from cromwes.appkeys import (
     AUTHENTICATOR,
     BACKGROUND,
@@ -26,7 +27,6 @@ from cromwes.appkeys import (
     OPENAPI,
     PREPARED,
     PROXIES,
-    REQUEST_IDS,
     RUN_DETAILS,
     RUN_EVENTS,
     RUN_LIST_EVENTS,
@@ -59,17 +59,14 @@ def create_app(settings: Settings, *, log_lines: LogLines | None = None) -> web.
     """The gateway. `log_lines` is where access and audit lines go (`configure_logging`'s);
     without it they are records of the `logging` module, as for an application embedded in
     another program."""
+    lines = log_lines if log_lines is not None else LogLines(None)
+    metrics = Metrics() if settings.observability.metrics_enabled else None
+    valid_queries: ValidQueries = LruCache(VALID_QUERY_BYTES)
     app = web.Application(
         middlewares=[
-            access_middleware,
-            # merge_slashes would also cut the last character of any unknown path, slash or not
-            # (`/servicesX` answered 308 to `/services`: aio-libs/aiohttp#3669).
-            web.normalize_path_middleware(
-                remove_slash=True, append_slash=False, merge_slashes=False
-            ),
-            error_middleware,
-            auth_middleware,
-            validation_middleware,
+            gateway_middleware(
+                request_ids=RequestIds(), lines=lines, metrics=metrics, valid_queries=valid_queries
+            )
         ],
         # JSON and urlencoded bodies are read whole (multipart is streamed): they are held in
         # memory, so the in-memory limit caps them.
@@ -79,12 +76,10 @@ def create_app(settings: Settings, *, log_lines: LogLines | None = None) -> web.
     app[PREPARED] = prepare(settings)
     app[PROXIES] = TrustedProxies(settings.server.trusted_proxies)
     app[CLOCK] = time.monotonic
-    app[REQUEST_IDS] = RequestIds()
-    app[LOG_LINES] = log_lines if log_lines is not None else LogLines(None)
+    app[LOG_LINES] = lines
     app[SERVICE_INFO_BODIES] = LruCache(SERVICE_INFO_CACHE_BYTES)
-    if settings.observability.metrics_enabled:
-        app[METRICS] = Metrics()
-    app.on_response_prepare.append(echo_request_id)
+    if metrics is not None:
+        app[METRICS] = metrics
     app.on_startup.append(_warn_without_secret)
     app.cleanup_ctx.append(_cromwell)
     app.cleanup_ctx.append(_storage)

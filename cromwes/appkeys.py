@@ -13,7 +13,6 @@ from cromwes.config.settings import Settings
 from cromwes.cromwell.client import CromwellClient
 from cromwes.observability.loglines import LogLines
 from cromwes.observability.metrics import Metrics
-from cromwes.observability.request_ids import RequestIds
 from cromwes.service.background import BackgroundTasks
 from cromwes.service.prepared import Prepared
 from cromwes.service.run_details import RunDetails
@@ -32,7 +31,6 @@ PREPARED = web.AppKey("prepared", Prepared)
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 METRICS = web.AppKey("metrics", Metrics)
 """Absent when `observability.metrics_enabled` is false."""
-REQUEST_IDS = web.AppKey("request_ids", RequestIds)
 LOG_LINES = web.AppKey("log_lines", LogLines)
 """Where the access and audit lines go (`observability.loglines`)."""
 OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("openapi")

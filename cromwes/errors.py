@@ -13,7 +13,7 @@
         ├── UpstreamTimeout     504  Cromwell did not answer within the configured timeout
         └── StorageError        502  the storage backend failed
 
-Domain and I/O code raise only these; `api.middlewares.error_middleware` renders them.
+Domain and I/O code raise only these; `api.middlewares.error_answer` renders them.
 """
 
 from typing import ClassVar

@@ -1,7 +1,8 @@
 """The audit trail: one log line per WES action, naming the caller, the run and the outcome.
 
-Handlers declare their action with `@audited("wes:runs:submit")`; the access middleware writes
-the line once the answer is known, so refused and failed attempts are audited too.
+Handlers declare their action with `@audited("wes:runs:submit")`; the gateway's middleware
+(`api.pipeline`) writes the line once the answer is known, so refused and failed attempts are
+audited too.
 """
 
 import logging
@@ -11,18 +12,13 @@ from typing import Any, Final, TypeVar
 import orjson
 from aiohttp import web
 
-from cromwes.auth.base import principal_of
+from cromwes.auth.base import Principal
 from cromwes.observability.loglines import LogLines
 
 AUDIT: Final = "cromwes.audit"
-REQUEST_ID = web.RequestKey("request_id", str)
-"""The id of the request being served (`observability.request_ids`), set by the access
-middleware."""
 
 H = TypeVar("H", bound=Callable[..., Any])
 _ACTION = "__audit_action__"
-CLIENT_SUBJECT = "X-SSL-Client-S-DN"
-"""The verified client certificate's subject, set by the mTLS proxy (nginx/nginx.conf)."""
 MAX_RUN_ID_BODY = 1024
 """Answers that name a new run (`{"run_id": ...}`) are tiny; larger bodies are never parsed."""
 
@@ -41,38 +37,44 @@ def audited(action: str) -> Callable[[H], H]:
     return mark
 
 
-def action_of(request: web.Request) -> str | None:
-    action = getattr(request.match_info.handler, _ACTION, None)
+def action_of(handler: object) -> str | None:
+    """The action a handler was marked with (`audited`), if any."""
+    action = getattr(handler, _ACTION, None)
     return action if isinstance(action, str) else None
 
 
-def audit(
-    request: web.Request,
+def log_audit(
     lines: LogLines,
+    request: web.Request,
     action: str,
+    *,
+    stamp: str,
     response: web.StreamResponse | None,
     status: int,
+    principal: Principal,
+    client_subject: str | None,
+    request_id: str,
 ) -> None:
     if not lines.enabled_for(logging.INFO, AUDIT):
         return
-    principal = principal_of(request)
     run_id = request.match_info.get("run_id")
     if run_id is None and action == SUBMIT:
         run_id = _answered_run_id(response, status)
-    lines.emit(
-        logging.INFO,
-        AUDIT,
-        f"{action} by {principal.id or 'anonymous'} on {run_id or '-'}: {status}",
+    lines.write(
         {
+            "time": stamp,
+            "level": "INFO",
+            "logger": AUDIT,
+            "message": f"{action} by {principal.id or 'anonymous'} on {run_id or '-'}: {status}",
             "audit": True,
             "action": action,
             "principal": principal.id,
             "authenticated": principal.authenticated,
             "run_id": run_id,
             "status": status,
-            "client_subject": request.headers.get(CLIENT_SUBJECT),
-            "request_id": request[REQUEST_ID],
-        },
+            "client_subject": client_subject,
+            "request_id": request_id,
+        }
     )
 
 

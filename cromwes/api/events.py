@@ -16,6 +16,8 @@ from marshmallow import Schema, fields, validate
 from cromwes.api import schemas
 from cromwes.api.audit import audited
 from cromwes.api.params import owned_run_id, owner
+from cromwes.api.streaming import start_stream
+from cromwes.api.validation import QUERY
 from cromwes.appkeys import RUN_EVENTS, RUN_LIST_EVENTS, SETTINGS
 from cromwes.models import State
 from cromwes.service.run_list_events import watched_filters
@@ -81,7 +83,7 @@ class EventsQuery(Schema):
 @audited("wes:run:events")
 async def run_events(request: web.Request) -> web.StreamResponse:
     run_id = await owned_run_id(request)
-    history = Cursor() if request["querystring"]["history"] else None
+    history = Cursor() if request[QUERY]["history"] else None
     subscription = Subscription(
         _last_event(request) or history, accepts=_everything, connected=_connected(request)
     )
@@ -109,7 +111,7 @@ async def run_events(request: web.Request) -> web.StreamResponse:
 @querystring_schema(EventsQuery)
 @audited("wes:runs:events")
 async def events(request: web.Request) -> web.StreamResponse:
-    filters = run_filters(request["querystring"], owner(request))
+    filters = run_filters(request[QUERY], owner(request))
     states = frozenset(filters.states)
     subscription = Subscription(
         _last_event(request),
@@ -130,7 +132,7 @@ async def _stream(
             if subscription.empty_and_ended:
                 # EventSource reconnects after a stream ends, but never after a 204.
                 return web.Response(status=204)
-            await response.prepare(request)
+            await start_stream(request, response)
             async with response:
                 async for event, event_id in subscription.events():
                     await response.send(_data(event), id=event_id, event=event.kind)

@@ -1,21 +1,22 @@
-"""The one place errors become WES ErrorResponses (`{"msg", "status_code"}`)."""
+"""The one place errors become WES ErrorResponses (`{"msg", "status_code"}`), and the caller
+check; both steps of the gateway's middleware (`api.pipeline`)."""
 
 import logging
 from typing import Any
 
-from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp import hdrs, web
 from marshmallow import ValidationError
 
 from cromwes.api.render import json_response
 from cromwes.appkeys import AUTHENTICATOR
-from cromwes.auth.base import ANONYMOUS, PRINCIPAL
+from cromwes.auth.base import PRINCIPAL, Principal
 from cromwes.errors import InvalidRequest, WesError
 
 logger = logging.getLogger(__name__)
 
 INTERNAL_ERROR = "The service failed to handle this request; the incident is logged."
 _KEEP_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After", "Content-Range")
+AUTHORIZATION = hdrs.AUTHORIZATION
 
 
 def error_body(status: int, msg: str) -> dict[str, Any]:
@@ -51,24 +52,25 @@ def raise_invalid(error: ValidationError, *args: Any, **kwargs: Any) -> None:
     raise InvalidRequest("Invalid request: " + validation_message(error.messages)) from error
 
 
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except WesError as exc:
+def error_answer(request: web.Request, exc: Exception) -> web.Response:
+    """The ErrorResponse for a failure while answering `request`: a `WesError` with its own
+    status, a marshmallow `ValidationError` as 400, aiohttp's own `HTTPException` (404, 405,
+    413) with its status and the headers that matter, anything else as a 500 that exposes no
+    internals (its traceback is logged). A redirect (an HTTPException below 400) is raised again.
+    """
+    if isinstance(exc, WesError):
         if exc.status_code >= 500:
             logger.warning("%s %s failed: %s", request.method, request.path, exc.msg)
         return error_response(exc.status_code, exc.msg, exc.headers)
-    except ValidationError as exc:
+    if isinstance(exc, ValidationError):
         return error_response(400, "Invalid request: " + validation_message(exc.messages))
-    except web.HTTPException as exc:
+    if isinstance(exc, web.HTTPException):
         if exc.status < 400:
-            raise
+            raise exc
         headers = {k: v for k, v in exc.headers.items() if k in _KEEP_HEADERS}
         return error_response(exc.status, _http_message(exc, request), headers)
-    except Exception:
-        logger.exception("unhandled error in %s %s", request.method, request.path)
-        return error_response(500, INTERNAL_ERROR)
+    logger.error("unhandled error in %s %s", request.method, request.path, exc_info=exc)
+    return error_response(500, INTERNAL_ERROR)
 
 
 def _http_message(exc: web.HTTPException, request: web.Request) -> str:
@@ -95,19 +97,26 @@ def is_public(path: str) -> bool:
 
 def within(path: str, trees: tuple[str, ...]) -> bool:
     """Whether `path` is one of `trees` or lies below one, compared by whole segments."""
-    return any(path == tree or path.startswith(tree + "/") for tree in trees)
+    # One str.startswith over them all first: false for nearly every request, and cheap.
+    return path.startswith(trees) and any(
+        path == tree or path.startswith(tree + "/") for tree in trees
+    )
 
 
-@web.middleware
-async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+def needs_caller(request: web.Request) -> bool:
+    """Whether the caller must be authenticated: anything but a preflight, or a public path
+    called without credentials (which is anonymous)."""
+    return request.method != "OPTIONS" and (
+        not is_public(request.path) or AUTHORIZATION in request.headers
+    )
+
+
+async def caller(request: web.Request) -> Principal:
+    """The authenticated caller of `request` (`needs_caller`), stored on it (`PRINCIPAL`), once
+    it may call this route; Unauthorized or Forbidden otherwise."""
     authenticator = request.app[AUTHENTICATOR]
-    if request.method == "OPTIONS" or (
-        is_public(request.path) and "Authorization" not in request.headers
-    ):
-        request[PRINCIPAL] = ANONYMOUS
-        return await handler(request)
     principal = await authenticator.authenticate(request)
     request[PRINCIPAL] = principal
     if not is_public(request.path):
         await authenticator.authorize(request, principal)
-    return await handler(request)
+    return principal

@@ -9,6 +9,7 @@ from aiohttp_apigami import docs
 from cromwes.api import schemas
 from cromwes.api.audit import audited
 from cromwes.api.params import owned_run_id
+from cromwes.api.streaming import start_stream
 from cromwes.api.urls import run_url
 from cromwes.appkeys import CROMWELL, PREPARED, SERVICE_STATE, SETTINGS, STORAGE
 from cromwes.errors import WesError
@@ -52,7 +53,7 @@ async def get_ro_crate(request: web.Request) -> web.StreamResponse:
     response.content_type = ZIP
     response.headers["Content-Disposition"] = f'attachment; filename="{run_id}-ro-crate.zip"'
     response.enable_chunked_encoding()
-    await response.prepare(request)
+    await start_stream(request, response)
     try:
         async for chunk in crate_zip(crate):
             await response.write(chunk)

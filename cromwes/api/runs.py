@@ -9,6 +9,7 @@ from cromwes.api.params import owned_run_id, owner, page_size
 from cromwes.api.render import etag_response, json_response
 from cromwes.api.submitting import received_body, submitter_for, wes_submission
 from cromwes.api.urls import run_url
+from cromwes.api.validation import QUERY
 from cromwes.appkeys import CROMWELL, PREPARED, RUN_DETAILS, SETTINGS, STORAGE
 from cromwes.auth.base import principal_of
 from cromwes.models import RunId, RunLog
@@ -27,7 +28,7 @@ ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (400, 401, 403, 40
 @response_schema(schemas.RunListResponseSchema, 200)
 @audited("wes:runs:list")
 async def list_runs(request: web.Request) -> web.Response:
-    query = request["querystring"]
+    query = request[QUERY]
     prepared = request.app[PREPARED]
     page = await run_page(
         request.app[CROMWELL],

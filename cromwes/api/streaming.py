@@ -12,10 +12,21 @@ from aiohttp import web
 
 from cromwes.api.ranges import byte_range
 from cromwes.errors import NotFound
+from cromwes.observability.request_ids import CURRENT, HEADER
 from cromwes.storage.base import Storage
 
 OCTETS = "application/octet-stream"
 T = TypeVar("T")
+S = TypeVar("S", bound=web.StreamResponse)
+
+
+async def start_stream(request: web.Request, response: S) -> S:
+    """Send the status and headers of an answer the handler streams, `X-Request-ID` among them
+    (the gateway's middleware adds it to the answers handlers return, too late for these)."""
+    if (request_id := CURRENT.get()) is not None:
+        response.headers[HEADER] = request_id
+    await response.prepare(request)
+    return response
 
 
 async def send_file(
@@ -28,7 +39,7 @@ async def send_file(
     response = _response(selected, info.size, first, last, content_type)
     if info.last_modified is not None:
         response.headers["Last-Modified"] = format_datetime(info.last_modified, usegmt=True)
-    await response.prepare(request)
+    await start_stream(request, response)
     if info.size and request.method != "HEAD":
         # aclosing: a client that hangs up mid-stream must not leave the file open until GC.
         async with aclosing(storage.read(path, first, last)) as chunks:
@@ -44,7 +55,7 @@ async def send_bytes(
     selected = byte_range(request.headers.get("Range"), len(data))
     first, last = selected if selected is not None else (0, len(data) - 1)
     response = _response(selected, len(data), first, last, content_type)
-    await response.prepare(request)
+    await start_stream(request, response)
     await response.write(data[first : last + 1])
     await response.write_eof()
     return response
@@ -85,7 +96,7 @@ async def follow_file(
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx would otherwise hold the stream back
     response.enable_chunked_encoding()
-    await response.prepare(request)
+    await start_stream(request, response)
     deadline = time.monotonic() + max_duration
     offset = 0
     try:

@@ -8,6 +8,7 @@ from cromwes.api.audit import audited
 from cromwes.api.params import owned_run_id, page_size
 from cromwes.api.render import etag_response
 from cromwes.api.urls import run_url
+from cromwes.api.validation import QUERY
 from cromwes.appkeys import PREPARED, RUN_DETAILS
 from cromwes.errors import NotFound
 from cromwes.models import TaskListResponse
@@ -31,7 +32,7 @@ ERRORS = {code: {"schema": schemas.ErrorResponse} for code in (401, 403, 404, 50
 @response_schema(schemas.TaskListResponseSchema, 200)
 @audited("wes:run:tasks")
 async def list_tasks(request: web.Request) -> web.Response:
-    query, key = request["querystring"], request.app[PREPARED].token_key
+    query, key = request[QUERY], request.app[PREPARED].token_key
     run_id = await owned_run_id(request)
     tasks = (await request.app[RUN_DETAILS].get(run_id)).tasks
     scope = f"tasks\n{run_id}"

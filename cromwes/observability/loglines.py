@@ -22,6 +22,8 @@ import orjson
 from cromwes.config.settings import LogFormat
 
 Fields = Mapping[str, Any]
+LEADING = ("time", "level", "logger", "message")
+"""The first keys of every JSON line; the fields follow."""
 _TOLERANT = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
 FLUSH_TIMEOUT = 5.0
 _LEVEL_NAMES = {logging.DEBUG: "DEBUG", logging.INFO: "INFO", logging.WARNING: "WARNING"}
@@ -32,7 +34,13 @@ late (plus the write itself)."""
 
 def json_line(stamp: str, level: str, logger: str, message: str, fields: Fields) -> bytes:
     """One JSON object and its newline, keys in the order the gateway has always written."""
-    entry = {"time": stamp, "level": level, "logger": logger, "message": message, **fields}
+    return json_entry(
+        {"time": stamp, "level": level, "logger": logger, "message": message, **fields}
+    )
+
+
+def json_entry(entry: Fields) -> bytes:
+    """`entry` as one JSON object and its newline, whatever its values."""
     try:
         # Plain JSON values and string keys, as the access and audit lines have: the fastest
         # way orjson has (a `default` or non-string keys cost half as much again).
@@ -193,15 +201,38 @@ class LogLines:
 
     def emit(self, level: int, logger: str, message: str, fields: Fields) -> None:
         """Write one line; the caller has checked `enabled_for`."""
-        if self.writer is None:
-            logging.getLogger(logger).log(level, "%s", message, extra=dict(fields))
-            return
-        name = _LEVEL_NAMES.get(level) or logging.getLevelName(level)
-        stamp = self._stamps(time.time())
-        if self._json:
-            self.writer.put(json_line(stamp, name, logger, message, fields))
+        self.write(
+            {
+                "time": self.stamp(),
+                "level": _LEVEL_NAMES.get(level) or logging.getLevelName(level),
+                "logger": logger,
+                "message": message,
+                **fields,
+            }
+        )
+
+    def stamp(self) -> str:
+        """The time of a line written now, as this format writes it."""
+        return self._stamps(time.time())
+
+    def write(self, entry: dict[str, Any]) -> None:
+        """Write one line given whole: `LEADING` first (`stamp()`, a level name, the logger and
+        the message), then the fields; the caller has checked `enabled_for`.
+
+        The access and audit lines' path, one per request each: the line is one dict, built
+        once by its caller and rendered once, with no other call on the way.
+        """
+        if self._json and self.writer is not None:
+            try:
+                self.writer.put(orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE))
+            except TypeError:
+                self.writer.put(json_entry(entry))
+        elif self.writer is not None:
+            self.writer.put(text_line(*(entry[key] for key in LEADING)))
         else:
-            self.writer.put(text_line(stamp, name, logger, message))
+            fields = {key: value for key, value in entry.items() if key not in LEADING}
+            level = logging.getLevelName(entry["level"])
+            logging.getLogger(entry["logger"]).log(level, "%s", entry["message"], extra=fields)
 
     def flush(self) -> None:
         if self.writer is not None:
