@@ -118,8 +118,9 @@ class SubmissionSources:
             return uri, await self._fetch(uri)
         if scheme:
             raise PermissionError(
-                f"Failed to resolve '{uri}': the emulator reads no host file a submission "
-                "names; imports come from the submission (workflowDependencies) or http(s) URLs"
+                # Short enough for a failure line (wdlfailures.LINE_CHARACTERS) with a usual URI.
+                f"Failed to resolve '{uri}': host files are never read; "
+                "import from the submission or an http(s) URL"
             )
         if _is_http(importer):
             url = urllib.parse.urljoin(importer, uri)

@@ -90,6 +90,16 @@ async def test_an_import_never_reads_a_host_file(
     assert "PATH=" not in failures
 
 
+async def test_a_refused_import_says_why_in_full(emulator: aiohttp.ClientSession) -> None:
+    submitted = await submit(emulator, importing("file:///etc/passwd"))
+    failures = await failures_of(emulator, submitted["id"])
+    reason = failures[0]["causedBy"][0]["causedBy"][0]["message"]
+    assert reason == (
+        "Failed to resolve 'file:///etc/passwd': host files are never read; "
+        "import from the submission or an http(s) URL"
+    )
+
+
 async def test_a_file_workflow_url_is_refused_at_submit(
     emulator: aiohttp.ClientSession, secret_dir: Path
 ) -> None:
