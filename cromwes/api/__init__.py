@@ -1,1 +1,1 @@
-"""The HTTP edge: routes, middlewares, schemas and handlers."""
+"""The HTTP edge: routes, the middleware, schemas and handlers."""

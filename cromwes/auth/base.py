@@ -20,7 +20,7 @@ class Principal:
 
 ANONYMOUS = Principal(id=None, authenticated=False)
 PRINCIPAL = web.RequestKey("principal", Principal)
-"""The request's principal (set by the auth middleware)."""
+"""The request's principal (set by the caller check, `api.middlewares.caller`)."""
 
 
 class Authenticator(Protocol):
