@@ -8,14 +8,17 @@ export const WES = new URL("../ga4gh/wes/v1/", document.baseURI);
 const TOKEN = "cromwes.bearer-token";
 
 export class ApiError extends Error {
-  constructor(status, message, challenge) {
+  constructor(status, message, challenge, sentToken) {
     super(message);
     this.status = status;
     this.challenge = challenge || "";
+    this.sentToken = sentToken || null; // the bearer token the refused call carried, if any
   }
 
+  // No token, a bad one, or one without the scopes every call needs: only another token helps.
   get wantsToken() {
-    return this.status === 401 && /^bearer/i.test(this.challenge);
+    if (!/^bearer/i.test(this.challenge)) return false;
+    return this.status === 401 || /error="insufficient_scope"/.test(this.challenge);
   }
 }
 
@@ -45,7 +48,7 @@ export function apiUrl(path, params = {}) {
   return url;
 }
 
-export async function apiError(response) {
+export async function apiError(response, sentToken) {
   let message = `${response.status} ${response.statusText}`;
   try {
     const body = await response.json();
@@ -53,26 +56,28 @@ export async function apiError(response) {
   } catch {
     // not an ErrorResponse: keep the status line
   }
-  return new ApiError(response.status, message, response.headers.get("WWW-Authenticate"));
+  return new ApiError(response.status, message, response.headers.get("WWW-Authenticate"), sentToken);
 }
 
 export async function getJson(path, params = {}, options = {}) {
+  const sent = token();
   const response = await fetch(apiUrl(path, params), {
     headers: headers({ Accept: "application/json" }),
     credentials: "same-origin",
     signal: options.signal,
   });
-  if (!response.ok) throw await apiError(response);
+  if (!response.ok) throw await apiError(response, sent);
   return response.json();
 }
 
 export async function post(path) {
+  const sent = token();
   const response = await fetch(apiUrl(path), {
     method: "POST",
     headers: headers({ Accept: "application/json" }),
     credentials: "same-origin",
   });
-  if (!response.ok) throw await apiError(response);
+  if (!response.ok) throw await apiError(response, sent);
   return response.json();
 }
 

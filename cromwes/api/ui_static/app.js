@@ -1,7 +1,7 @@
 // The dashboard: two pages chosen by the URL's fragment (#/ and #/runs/<id>), so every link and
 // call stays relative to /ui/ and the gateway serves one page.
 
-import { ApiError, setToken } from "./api.js";
+import { ApiError, setToken, token } from "./api.js";
 import { h, replace } from "./dom.js";
 import { runPage } from "./run.js";
 import { runsPage } from "./runs.js";
@@ -20,7 +20,7 @@ const context = {
     if (error instanceof ApiError) context.fail(error);
   },
   fail(error) {
-    if (error instanceof ApiError && error.wantsToken) return askForToken();
+    if (error instanceof ApiError && error.wantsToken) return askForToken(error);
     if (error instanceof ApiError && error.status === 401) {
       // Basic auth: the browser asks for the user name and password itself, on a reload.
       return show(`Sign-in needed: ${error.message} Reload the page to sign in.`);
@@ -34,13 +34,19 @@ function show(message) {
   replace(notice, message, " ", h("button", { type: "button", onclick: () => { notice.hidden = true; } }, "Dismiss"));
 }
 
-function askForToken() {
+function askForToken(error) {
+  // Each page makes several calls at once: only the first refusal of the token in use counts
+  // (a late one of a token already dropped or replaced must not undo the user's new one).
+  if (error.sentToken !== token() || document.getElementById("token")) return;
+  // Kept, a refused token would be sent again, and refused again, on every reload.
+  setToken(null);
   leave();
   leave = () => {};
   const input = h("input", { type: "password", id: "token", autocomplete: "off", placeholder: "eyJ…" });
   replace(main, h("section", { class: "card narrow" },
     h("h1", {}, "Sign in"),
     h("p", {}, "This service wants a bearer token (OAuth2 or Passport). Paste one; it is kept in this tab only."),
+    error.sentToken ? h("p", { id: "token-error", class: "error", role: "alert" }, `That token was refused: ${error.message}`) : null,
     h("form", { onsubmit: (event) => { event.preventDefault(); setToken(input.value.trim()); route(); } },
       input, h("button", { type: "submit" }, "Use token"))));
 }

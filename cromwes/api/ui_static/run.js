@@ -1,7 +1,7 @@
 // The run page: the run log, its tasks and timeline kept live by the run's event stream, a log
 // tail of a chosen task (?follow=true) and a cancel button.
 
-import { apiUrl, getJson, headers, post, runPath, taskLogPath, apiError } from "./api.js";
+import { apiUrl, getJson, headers, post, runPath, taskLogPath, apiError, token } from "./api.js";
 import { duration, formatDuration, formatTime, h, replace, stateBadge, TERMINAL } from "./dom.js";
 import { subscribe } from "./sse.js";
 import { timeline } from "./timeline.js";
@@ -151,8 +151,9 @@ export function runPage(main, runId, context) {
   }
 
   async function drawFailures() {
+    const sent = token();
     const response = await fetch(apiUrl(runPath(runId, "logs", "stderr")), { headers: headers({ Accept: "application/json" }), credentials: "same-origin" });
-    if (!response.ok) throw await apiError(response);
+    if (!response.ok) throw await apiError(response, sent);
     const messages = [];
     const walk = (items) => { for (const failure of items || []) { if (failure.message) messages.push(failure.message); walk(failure.causedBy); } };
     walk(await response.json());
@@ -190,9 +191,10 @@ export function runPage(main, runId, context) {
     tail = controller;
     tailText.textContent = "";
     const url = apiUrl(taskLogPath(runId, tailSelect.value, tailStream.value), { follow: "true" });
+    const sent = token();
     try {
       const response = await fetch(url, { headers: headers(), credentials: "same-origin", signal: controller.signal });
-      if (!response.ok) throw await apiError(response);
+      if (!response.ok) throw await apiError(response, sent);
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       for (;;) {
         const { value, done } = await reader.read();

@@ -2,7 +2,7 @@
 // token must go with every request. It reconnects as EventSource does, sending Last-Event-ID so
 // the server resumes without repeating; a 204 means there is nothing more to come.
 
-import { apiError, headers } from "./api.js";
+import { apiError, headers, token } from "./api.js";
 
 const RETRY_MS = 2000;
 
@@ -19,6 +19,7 @@ export function subscribe(url, { onEvent, onOpen = () => {}, onError = () => {},
   (async () => {
     while (!stopped) {
       let response;
+      const sent = token();
       try {
         const extra = { Accept: "text/event-stream" };
         if (lastId) extra["Last-Event-ID"] = lastId;
@@ -34,7 +35,7 @@ export function subscribe(url, { onEvent, onOpen = () => {}, onError = () => {},
         return;
       }
       if (!response.ok) {
-        const error = await apiError(response);
+        const error = await apiError(response, sent);
         onError(error);
         if (response.status < 500) return; // credentials, rights or the run itself: retrying will not help
         await pause(RETRY_MS, controller.signal);

@@ -1,0 +1,212 @@
+"""The dashboard with OAUTH: a `cromwes dev` stack verifying JWTs with keys it discovers from a
+live issuer over HTTP, per-user runs on (config/oauth.yaml), and a browser that has only the
+token a person pastes into the page. Pages and the event streams carry it; another user's token
+sees none of the first user's runs; a refused token brings the form back with the reason."""
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import yaml
+from pytest_aiohttp import AiohttpServer
+
+from tests.auth.issuer import AUDIENCE, Issuer, KeyPair, rsa_pair
+from tests.browser.conftest import (
+    TERMINAL,
+    Browser,
+    MakeBrowser,
+    screenshot,
+    submit,
+    wait_for_state,
+)
+from tests.devstack import WES, Dev, dev_command, start_dev
+
+pytestmark = [pytest.mark.external, pytest.mark.wdl]
+WAIT_MS = 30_000
+TOKEN_KEY = "cromwes.bearer-token"
+"""Where api.js keeps the pasted token (this tab's sessionStorage)."""
+FORM = "This service wants a bearer token"
+
+
+@dataclass
+class TokenStack:
+    dev: Dev
+    issuer: Issuer
+    key: KeyPair
+
+    def token(self, user: str, **changes: Any) -> str:
+        return self.issuer.token(self.key, sub=user, **changes)
+
+
+@asynccontextmanager
+async def oauth_stack(tmp_path: Path, server: AiohttpServer) -> AsyncIterator[TokenStack]:
+    """`cromwes dev --config` with OAUTH as config/oauth.yaml has it, trusting a live issuer
+    whose keys the gateway discovers (`/.well-known/openid-configuration`, then its JWKS)."""
+    key = rsa_pair("dashboard-1")
+    issuer = Issuer(keys=[key])
+    issuer.url = str((await server(issuer.app())).make_url("")).rstrip("/")
+    tree = {
+        "server": {"address": "127.0.0.1"},
+        "auth": {
+            "method": "OAUTH",
+            "issuer_uri": issuer.url,
+            "per_user_runs": True,
+            "token_issuer": {"audiences": [AUDIENCE], "scopes": ["wes"]},
+        },
+    }
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(tree), encoding="utf-8")
+    dev = await start_dev(
+        dev_command("--config", str(config), "--port", "0", "--emulator-port", "0",
+                    "--data-dir", str(tmp_path / "data")),
+        cwd=tmp_path, log=tmp_path / "dev.log",
+    )  # fmt: skip
+    try:
+        yield TokenStack(dev, issuer, key)
+    finally:
+        await dev.close()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass(frozen=True)
+class Call:
+    """An API call a page made: what it sent as Authorization, and the answer's status."""
+
+    path: str
+    authorization: str | None
+    status: int
+
+
+async def watched(chromium: Browser) -> tuple[Any, list[Call]]:
+    """A page, and every WES call it makes (streams included) as the server answered it."""
+    page = await chromium.page()
+    calls: list[Call] = []
+
+    async def record(response: Any) -> None:
+        if WES in response.url:
+            sent = await response.request.all_headers()
+            path = response.url.split(WES + "/", 1)[1]
+            calls.append(Call(path, sent.get("authorization"), response.status))
+
+    page.on("response", record)
+    return page, calls
+
+
+async def sign_in(page: Any, token: str) -> None:
+    await page.locator("#token").fill(token)
+    await page.locator("button:text-is('Use token')").click()
+
+
+async def test_with_oauth_the_dashboard_asks_for_a_token_and_sends_it_to_pages_and_streams(
+    tmp_path: Path, aiohttp_server: AiohttpServer, browser: MakeBrowser
+) -> None:
+    async with oauth_stack(tmp_path, aiohttp_server) as stack:
+        alice = stack.token("alice")
+        async with aiohttp.ClientSession(headers=bearer(alice)) as session:
+            before = await submit(session, stack.dev.wes_url, "hello-world.wdl")
+            assert await wait_for_state(session, stack.dev.wes_url, before, TERMINAL) == "COMPLETE"
+            chromium = await browser()
+            page, calls = await watched(chromium)
+            await page.goto(f"{stack.dev.gateway_url}/ui/")
+            await page.locator(f"p:has-text('{FORM}')").wait_for(timeout=WAIT_MS)
+            assert await page.locator("#runs").count() == 0
+            assert await page.locator("#token-error").count() == 0, "no token was refused yet"
+            await screenshot(page, "token-sign-in")
+
+            await sign_in(page, alice)
+            await page.locator(f'#runs tr[data-run-id="{before}"] .state-complete').wait_for(
+                timeout=WAIT_MS
+            )
+            await page.locator("#live.on").wait_for(timeout=WAIT_MS)
+            await page.evaluate("window.notReloaded = true")
+            after = await submit(session, stack.dev.wes_url, "hello-world.wdl", tags={"p": "live"})
+            row = page.locator(f'#runs tr[data-run-id="{after}"]')
+            await row.locator(".state-complete").wait_for(timeout=WAIT_MS)
+            assert await page.evaluate("window.notReloaded === true"), "the page was reloaded"
+            assert await page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')") == alice
+            await screenshot(page, "token-runs")
+
+            await page.locator(f'#runs a:text-is("{before}")').click()
+            task = page.locator('#tasks tr[data-task-id="hello_world.say_hello@1"]')
+            await task.locator(".state-complete").wait_for(timeout=WAIT_MS)
+            assert await page.locator("#run-state").inner_text() == "COMPLETE"
+            await screenshot(page, "token-run")
+        # Before the token, every call was refused; with it, every call (streams too) carried it.
+        assert {c.status for c in calls if c.authorization is None} == {401}
+        signed = [c for c in calls if c.authorization is not None]
+        assert {(c.authorization, c.status) for c in signed} == {(f"Bearer {alice}", 200)}
+        paths = {c.path.split("?")[0] for c in signed}
+        assert paths >= {"runs", "events", f"runs/{before}", f"runs/{before}/events"}, paths
+        assert [e for e in chromium.errors if "status of 401" not in e] == []
+        assert stack.issuer.jwks_requests >= 1
+
+        await _another_user_sees_none_of_it(stack, browser, before, after)
+
+
+async def _another_user_sees_none_of_it(
+    stack: TokenStack, browser: MakeBrowser, *alices_runs: str
+) -> None:
+    bob = stack.token("bob")
+    async with aiohttp.ClientSession(headers=bearer(bob)) as session:
+        chromium = await browser()
+        page = await chromium.page()
+        await page.goto(f"{stack.dev.gateway_url}/ui/")
+        await sign_in(page, bob)
+        await page.locator("#live.on").wait_for(timeout=WAIT_MS)
+        await page.locator("#runs-status:text-is('No runs match.')").wait_for(timeout=WAIT_MS)
+        own = await submit(session, stack.dev.wes_url, "hello-world.wdl")
+        await page.locator(f'#runs tr[data-run-id="{own}"] .state-complete').wait_for(
+            timeout=WAIT_MS
+        )
+        assert await page.locator("#runs tbody tr").count() == 1
+        # A link to another user's run shows what the API says of it: nothing is there.
+        await page.goto(f"{stack.dev.gateway_url}/ui/#/runs/{alices_runs[0]}")
+        await page.locator("#notice:has-text('was not found')").wait_for(timeout=WAIT_MS)
+        assert await page.locator("#tasks tbody tr").count() == 0
+    expected = ("status of 401", "status of 404")
+    assert [e for e in chromium.errors if not any(s in e for s in expected)] == []
+
+
+async def test_a_refused_token_brings_the_form_back_with_the_reason(
+    tmp_path: Path, aiohttp_server: AiohttpServer, browser: MakeBrowser
+) -> None:
+    async with oauth_stack(tmp_path, aiohttp_server) as stack:
+        now = int(time.time())
+        forger = KeyPair(stack.key.kid, "RS256", rsa_pair("forger").private_key)
+        refused = {
+            "signature does not verify": stack.issuer.token(forger, sub="alice"),
+            "not meant for this service": stack.token("alice", aud="https://other.example.org"),
+            "has expired": stack.token("alice", iat=now - 7200, exp=now - 3600),
+            "lacks the scope(s) wes": stack.token("alice", scope="openid"),
+        }
+        chromium = await browser()
+        page, calls = await watched(chromium)
+        await page.goto(f"{stack.dev.gateway_url}/ui/")
+        for reason, token in refused.items():
+            await sign_in(page, token)
+            await page.locator(f"#token-error:has-text('{reason}')").wait_for(timeout=WAIT_MS)
+            assert await page.locator(f"p:has-text('{FORM}')").is_visible()
+            assert await page.locator("#runs").count() == 0
+            # Forgotten, so that a reload asks again rather than sending it once more.
+            assert await page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')") is None
+        await screenshot(page, "token-refused")
+        # A token kept in the tab that has expired since: one refusal, the form, no retry loop.
+        expired = refused["has expired"]
+        await page.evaluate(f"sessionStorage.setItem('{TOKEN_KEY}', '{expired}')")
+        await page.reload()
+        await page.locator("#token-error:has-text('has expired')").wait_for(timeout=WAIT_MS)
+        await sign_in(page, stack.token("alice"))
+        await page.locator("#runs-status:text-is('No runs match.')").wait_for(timeout=WAIT_MS)
+        await page.locator("#live.on").wait_for(timeout=WAIT_MS)
+        refusals = [c for c in calls if c.authorization == f"Bearer {expired}"]
+        assert 1 <= len(refusals) <= 2 * 2, refusals  # the list and the stream, typed and kept
+        refused_lines = ("status of 401", "status of 403")
+        assert [e for e in chromium.errors if not any(s in e for s in refused_lines)] == []
