@@ -23,6 +23,7 @@ from tests.devstack import Dev, dev_command, hello_run, start_dev
 
 pytestmark = [pytest.mark.external, pytest.mark.wdl]
 WAIT_MS = 30_000
+NO_SIGN_OUT = "only a pasted bearer token can be dropped by the page; the browser keeps the rest"
 
 
 async def test_the_runs_page_lists_a_finished_run_and_shows_a_new_one_without_a_reload(
@@ -46,6 +47,7 @@ async def test_the_runs_page_lists_a_finished_run_and_shows_a_new_one_without_a_
         assert await page.evaluate("window.notReloaded === true"), "the page was reloaded"
         assert "project: live" in await new_row.inner_text()
         assert await page.locator("#runs tbody tr").first.get_attribute("data-run-id") == fresh
+        assert await page.get_by_role("button", name="Sign out").count() == 0, NO_SIGN_OUT
         await screenshot(page, "runs")
     assert chromium.errors == []
 
@@ -146,6 +148,7 @@ async def _signed_in_and_refused(stack: Dev, browser: MakeBrowser, password: str
         run_id = await submit(session, stack.wes_url, "hello-world.wdl", params=_name("ada"))
         row = page.locator(f'#runs tr[data-run-id="{run_id}"] .state-complete')
         await row.wait_for(timeout=WAIT_MS)
+        assert await page.get_by_role("button", name="Sign out").count() == 0, NO_SIGN_OUT
     assert signed_in.errors == []
     # Headless Chromium waits for ever for someone to type into the sign-in prompt; wrong
     # credentials are refused as a stranger's are, and the page says what it needs.

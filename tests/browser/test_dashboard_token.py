@@ -1,10 +1,12 @@
 """The dashboard with OAUTH: a `cromwes dev` stack verifying JWTs with keys it discovers from a
 live issuer over HTTP, per-user runs on (config/oauth.yaml), and a browser that has only the
 token a person pastes into the page. Pages and the event streams carry it; another user's token
-sees none of the first user's runs; a refused token brings the form back with the reason."""
+sees none of the first user's runs; a refused token brings the form back with the reason; signing
+out forgets the token and stops the page, so that another user signs in in the same tab."""
 
+import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +100,55 @@ async def watched(chromium: Browser) -> tuple[Any, list[Call]]:
 
     page.on("response", record)
     return page, calls
+
+
+@dataclass
+class Sent:
+    """A WES call as the page sent it, and whether the server answered or it was aborted."""
+
+    path: str
+    authorization: str | None
+    answered: bool = False
+    failed: bool = False
+
+
+async def traffic(chromium: Browser) -> tuple[Any, list[Sent]]:
+    """A page, and every WES call it sends (streams included) in the order it sends them."""
+    page = await chromium.page()
+    sent: list[Sent] = []
+    by_request: dict[Any, Sent] = {}
+
+    def on_request(request: Any) -> None:
+        if WES in request.url:
+            path = request.url.split(WES + "/", 1)[1]
+            # The Authorization a script sets is among the headers the request starts with.
+            by_request[request] = Sent(path, request.headers.get("authorization"))
+            sent.append(by_request[request])
+
+    def on_response(response: Any) -> None:
+        if response.request in by_request:
+            by_request[response.request].answered = True
+
+    def on_failed(request: Any) -> None:
+        if request in by_request:
+            by_request[request].failed = True
+
+    page.on("request", on_request)
+    page.on("response", on_response)
+    page.on("requestfailed", on_failed)
+    return page, sent
+
+
+def answered(sent: list[Sent]) -> bool:
+    """Whether every call sent so far has its answer (a stream's is its first bytes)."""
+    return all(s.answered or s.failed for s in sent)
+
+
+async def until(condition: Callable[[], bool], never: str) -> None:
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while not condition():
+        assert time.monotonic() < deadline, never
+        await asyncio.sleep(0.05)
 
 
 async def sign_in(page: Any, token: str) -> None:
@@ -210,3 +261,97 @@ async def test_a_refused_token_brings_the_form_back_with_the_reason(
         assert 1 <= len(refusals) <= 2 * 2, refusals  # the list and the stream, typed and kept
         refused_lines = ("status of 401", "status of 403")
         assert [e for e in chromium.errors if not any(s in e for s in refused_lines)] == []
+
+
+async def test_sign_out_forgets_the_token_stops_the_page_and_lets_another_user_sign_in(
+    tmp_path: Path, aiohttp_server: AiohttpServer, browser: MakeBrowser
+) -> None:
+    async with oauth_stack(tmp_path, aiohttp_server) as stack:
+        tokens = {user: stack.token(user) for user in ("alice", "bob")}
+        runs: dict[str, str] = {}
+        for user, token in tokens.items():
+            async with aiohttp.ClientSession(headers=bearer(token)) as session:
+                wes = stack.dev.wes_url
+                runs[user] = await submit(session, wes, "hello-world.wdl", tags={"owner": user})
+                assert await wait_for_state(session, wes, runs[user], TERMINAL) == "COMPLETE"
+        chromium = await browser()
+        page, sent = await traffic(chromium)
+        # A filter in the URL is the user's too: it must not outlive the sign-out.
+        await page.goto(f"{stack.dev.gateway_url}/ui/#/?tag=owner:alice")
+        await page.locator(f"p:has-text('{FORM}')").wait_for(timeout=WAIT_MS)
+        assert await page.get_by_role("button", name="Sign out").count() == 0, "no token yet"
+        await sign_in(page, tokens["alice"])
+        await _sign_out_of_the_runs_page(page, sent, tokens, runs)
+        await _sign_out_aborts_the_calls_under_way(page, sent, tokens, runs)
+        # Checked while a stream is open (it breaks, and says so, when the stack stops).
+        assert [e for e in chromium.errors if "status of 401" not in e] == []
+
+
+async def _sign_out_of_the_runs_page(
+    page: Any, sent: list[Sent], tokens: dict[str, str], runs: dict[str, str]
+) -> None:
+    """Alice, on her runs (a stream open), signs out; then Bob signs in, in the same tab."""
+    sign_out = page.get_by_role("button", name="Sign out")
+    hers = page.locator(f'#runs tr[data-run-id="{runs["alice"]}"]')
+    await hers.locator(".state-complete").wait_for(timeout=WAIT_MS)
+    await page.locator("#live.on").wait_for(timeout=WAIT_MS)
+    await until(lambda: answered(sent), "a call of her page was never answered")
+    streams = [s for s in sent if s.path.startswith("events") and s.authorization is not None]
+    assert len(streams) == 1, streams
+
+    clicked = len(sent)
+    await sign_out.click()
+    await page.locator(f"p:has-text('{FORM}')").wait_for(timeout=WAIT_MS)
+    assert await page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')") is None
+    assert await sign_out.count() == 0
+    assert await page.locator("#token-error").count() == 0, "nothing was refused"
+    assert await page.locator("#live.on").count() == 0
+    assert runs["alice"] not in await page.locator("body").inner_text()
+    assert page.url.endswith("/ui/#/"), page.url
+    await until(lambda: streams[0].failed, "her event stream was never closed")
+    await screenshot(page, "token-signed-out")
+
+    await sign_in(page, tokens["bob"])
+    his = page.locator(f'#runs tr[data-run-id="{runs["bob"]}"]')
+    await his.locator(".state-complete").wait_for(timeout=WAIT_MS)
+    await page.locator("#live.on").wait_for(timeout=WAIT_MS)
+    assert await page.locator("#runs tbody tr").count() == 1
+    assert await page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')") == tokens["bob"]
+    assert await sign_out.is_visible()
+    await until(lambda: answered(sent), "a call of his page was never answered")
+    # Nothing after the click carried her token, or anything but his: her page stopped at once.
+    after = [(s.path, s.authorization) for s in sent[clicked:]]
+    assert {authorization for _, authorization in after} == {"Bearer " + tokens["bob"]}, after
+
+
+async def _sign_out_aborts_the_calls_under_way(
+    page: Any, sent: list[Sent], tokens: dict[str, str], runs: dict[str, str]
+) -> None:
+    """Bob signs out while his run page still waits for its run log and its event stream;
+    Alice signs in. Both calls are aborted: the run log answered late would lead the page on to
+    his run's tasks and logs, with her token by then."""
+
+    async def hold(route: Any) -> None:
+        """Never let the call through: it waits until the page gives it up."""
+
+    await page.route(f"**{WES}/runs/{runs['bob']}**", hold)
+    await page.locator(f'#runs a:text-is("{runs["bob"]}")').click()
+    his_run = f"runs/{runs['bob']}"
+    await until(
+        lambda: {his_run, f"{his_run}/events"} <= {s.path.split("?")[0] for s in sent},
+        "his run page never asked for its run log and its event stream",
+    )
+    waiting = [s for s in sent if s.path.startswith(his_run)]
+
+    clicked = len(sent)
+    await page.get_by_role("button", name="Sign out").click()
+    await page.locator(f"p:has-text('{FORM}')").wait_for(timeout=WAIT_MS)
+    await until(lambda: all(s.failed for s in waiting), "his run page's calls were never aborted")
+    await sign_in(page, tokens["alice"])
+    await page.locator(f'#runs tr[data-run-id="{runs["alice"]}"]').wait_for(timeout=WAIT_MS)
+    await page.locator("#live.on").wait_for(timeout=WAIT_MS)
+    await until(lambda: answered(sent), "a call of her page was never answered")
+    assert await page.locator("#notice").is_hidden()
+    after = [(s.path, s.authorization) for s in sent[clicked:]]
+    assert {authorization for _, authorization in after} == {"Bearer " + tokens["alice"]}, after
+    assert not [path for path, _ in after if path.startswith(his_run)], after

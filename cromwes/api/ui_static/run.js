@@ -66,7 +66,7 @@ export function runPage(main, runId, context) {
       tailText));
 
   async function refresh() {
-    runLog = await getJson(runPath(runId));
+    runLog = await getJson(runPath(runId), {}, { signal: context.signal });
     state = later(state, runLog.state);
     tasks = runLog.task_logs ?? await allTasks();
     draw();
@@ -83,7 +83,7 @@ export function runPage(main, runId, context) {
     const all = [];
     let token = "";
     do {
-      const page = await getJson(runPath(runId, "tasks"), { page_size: 1000, page_token: token });
+      const page = await getJson(runPath(runId, "tasks"), { page_size: 1000, page_token: token }, { signal: context.signal });
       all.push(...page.task_logs);
       token = page.next_page_token;
     } while (token);
@@ -152,7 +152,7 @@ export function runPage(main, runId, context) {
 
   async function drawFailures() {
     const sent = token();
-    const response = await fetch(apiUrl(runPath(runId, "logs", "stderr")), { headers: headers({ Accept: "application/json" }), credentials: "same-origin" });
+    const response = await fetch(apiUrl(runPath(runId, "logs", "stderr")), { headers: headers({ Accept: "application/json" }), credentials: "same-origin", signal: context.signal });
     if (!response.ok) throw await apiError(response, sent);
     const messages = [];
     const walk = (items) => { for (const failure of items || []) { if (failure.message) messages.push(failure.message); walk(failure.causedBy); } };

@@ -41,7 +41,7 @@ export function runsPage(main, query, context) {
   const params = () => ({ state: filters.state, tag: filters.tag });
 
   async function load() {
-    const page = await getJson("runs", { ...params(), page_size: PAGE_SIZE, page_token: tokens.at(-1) });
+    const page = await getJson("runs", { ...params(), page_size: PAGE_SIZE, page_token: tokens.at(-1) }, { signal: context.signal });
     rows.clear();
     replace(body);
     for (const summary of page.runs) body.append(remember(summary));
