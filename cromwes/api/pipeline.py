@@ -20,6 +20,7 @@ handler starts it (`streaming.start_stream`).
 """
 
 import asyncio
+import logging
 import re
 import time
 
@@ -30,13 +31,16 @@ from multidict import istr
 from cromwes.api.access import CLIENT_CLOSED, log_request, route_template
 from cromwes.api.audit import action_of
 from cromwes.api.middlewares import caller, error_answer, needs_caller
+from cromwes.api.streaming import STREAMED
 from cromwes.api.validation import ValidQueries, declared_inputs, validate
 from cromwes.auth.base import ANONYMOUS, principal_of
+from cromwes.errors import WesError
 from cromwes.observability.loglines import LogLines
 from cromwes.observability.metrics import Metrics
 from cromwes.observability.request_ids import CURRENT, CURRENT_ROUTE, HEADER, RequestIds
 
 REQUEST_ID = istr(HEADER)
+logger = logging.getLogger(__name__)
 
 
 def gateway_middleware(
@@ -71,9 +75,16 @@ def gateway_middleware(
                 response = await handler(request)
             except Exception as exc:  # every failure is answered here, redirects raised again
                 principal = principal_of(request)
-                response = error_answer(request, exc)
+                streamed = request.get(STREAMED)
+                response = (
+                    error_answer(request, exc)
+                    if streamed is None
+                    else _cut_short(request, streamed, exc)
+                )
             if not response.prepared:
                 response.headers[REQUEST_ID] = request_id
+            # A FileResponse settles its status (304, 404, 416) only as aiohttp sends it, after
+            # this: a static file's line says 200 for those (its prepare cannot run twice).
             status = response.status
             return response
         except web.HTTPException as exc:  # a redirect, that aiohttp answers
@@ -98,6 +109,30 @@ def gateway_middleware(
     return gateway
 
 
+def _cut_short(
+    request: web.Request, streamed: web.StreamResponse, exc: Exception
+) -> web.StreamResponse:
+    """The answer `exc` stopped after its status, headers and perhaps part of its body were sent.
+
+    An ErrorResponse now would be written inside that body (aiohttp sends whatever answer it
+    is given), and the connection reused as if all were well. Closing the connection instead
+    leaves the client a body cut short (fewer bytes than its Content-Length, or no last chunk),
+    which every HTTP client reports as an error.
+    """
+    if isinstance(exc, WesError):
+        logger.warning(
+            "%s %s failed after its answer began: %s", request.method, request.path, exc.msg
+        )
+    else:
+        logger.error(
+            "%s %s failed after its answer began", request.method, request.path, exc_info=exc
+        )
+    streamed.force_close()
+    if request.transport is not None:
+        request.transport.close()
+    return streamed
+
+
 async def _redirect_without_slash(request: web.Request) -> None:
     """Raise a 308 to this path without its trailing slash, when a route matches that one.
 
@@ -107,8 +142,11 @@ async def _redirect_without_slash(request: web.Request) -> None:
     """
     if not request.path.endswith("/"):
         return
-    path, mark, query = request.raw_path.partition("?")
-    # As aiohttp (GHSA-v6wp-4m6f-gcjg): `//evil.example/` must not become a redirect elsewhere.
-    target = re.sub("^//+", "/", path[:-1])
+    # The path alone, even of an absolute-form target (`GET http://evil.example/runs/`): the
+    # answer stays on this origin. As aiohttp (GHSA-v6wp-4m6f-gcjg): `//evil.example/` must not
+    # become a redirect elsewhere either.
+    url = request.rel_url
+    target = re.sub("^//+", "/", url.raw_path[:-1])
     if (await request.app.router.resolve(request.clone(rel_url=target))).http_exception is None:
-        raise web.HTTPPermanentRedirect(target + mark + query)
+        query = url.raw_query_string
+        raise web.HTTPPermanentRedirect(target + ("?" + query if query else ""))

@@ -4,6 +4,7 @@ Input schemas validate what clients send; output schemas describe what we answer
 generated OpenAPI document. Extensions beyond WES are marked in their descriptions.
 """
 
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -53,6 +54,18 @@ class StringMap(JsonObject):
         return result
 
 
+class Instant(fields.AwareDateTime):
+    """An RFC 3339 time with its offset, taken as the UTC instant it names."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment: datetime = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as exc:
+            # 0001-01-01T00:00:00+14:00 parses, but is before the first instant Python holds.
+            raise ValidationError("is outside the times this service can compare.") from exc
+
+
 class RunWorkflowForm(Schema):
     """The body of POST /runs: multipart form fields, urlencoded fields or a JSON RunRequest."""
 
@@ -97,10 +110,10 @@ class ListRunsQuery(PageQuery):
         fields.String(validate=validate.Length(min=1)),
         metadata={"description": "Extension: runs of a workflow with this name (repeatable, OR)."},
     )
-    submitted_after = fields.AwareDateTime(
+    submitted_after = Instant(
         metadata={"description": "Extension: runs submitted at or after this RFC 3339 time."}
     )
-    submitted_before = fields.AwareDateTime(
+    submitted_before = Instant(
         metadata={"description": "Extension: runs submitted before this RFC 3339 time."}
     )
 

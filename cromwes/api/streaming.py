@@ -20,11 +20,17 @@ T = TypeVar("T")
 S = TypeVar("S", bound=web.StreamResponse)
 
 
+STREAMED = web.RequestKey("streamed", web.StreamResponse)
+"""The answer a handler started to stream: a failure after this point cannot be answered."""
+
+
 async def start_stream(request: web.Request, response: S) -> S:
     """Send the status and headers of an answer the handler streams, `X-Request-ID` among them
     (the gateway's middleware adds it to the answers handlers return, too late for these)."""
     if (request_id := CURRENT.get()) is not None:
         response.headers[HEADER] = request_id
+    streamed: web.StreamResponse = response
+    request[STREAMED] = streamed
     await response.prepare(request)
     return response
 

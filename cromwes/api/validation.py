@@ -3,9 +3,9 @@ handler runs: invalid input is a 400 ErrorResponse naming the field (`raise_inva
 
 A query string found valid is remembered with what it parsed to: clients poll the same URL
 (`GET /runs?page_size=10`) over and over, and marshmallow's parse of it took a seventh of such
-a request (`python -m bench.profile`). Parsing is a function of the query string alone, so the
-remembered value is the one a new parse would give; an invalid query string is never
-remembered, and is refused anew each time.
+a request (`python -m bench.profile`). Parsing is a function of the query string as sent (still
+percent-encoded) alone, so the remembered value is the one a new parse would give; an invalid
+query string is never remembered, and is refused anew each time.
 """
 
 from collections.abc import Mapping, Sequence
@@ -37,7 +37,9 @@ async def validate(
     under its `put_into` name."""
     for declared in schemas:
         if declared.location == "querystring":
-            key = (declared.schema, request.query_string)
+            # The raw text: the decoded one keeps `%26` but turns `%2526` into `%26` too, so two
+            # queries that parse differently would share an entry.
+            key = (declared.schema, request.rel_url.raw_query_string)
             query = valid_queries.get(key)
             if query is None:
                 query = _read_only(await _parsed(request, declared))

@@ -55,8 +55,16 @@ def json_entry(entry: Fields) -> bytes:
         return orjson.dumps({str(k): _plain(v) for k, v in entry.items()}, option=_TOLERANT)
 
 
+_CONTROLS = {code: f"\\u{code:04x}" for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)}
+"""Control characters as escapes: a message carries client text (a decoded path `%0a…`), and a
+line break in it would let a client write a line of its own into the log."""
+
+
 def text_line(stamp: str, level: str, logger: str, message: str) -> bytes:
-    """The line of `logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")`."""
+    """The line of `logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")`, the
+    message's control characters escaped."""
+    if not message.isprintable():
+        message = message.translate(_CONTROLS)
     return f"{stamp} {level} {logger}: {message}\n".encode("utf-8", "backslashreplace")
 
 

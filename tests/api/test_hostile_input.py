@@ -76,6 +76,9 @@ async def test_a_legacy_log_index_of_thousands_of_digits_is_404(stack: Stack) ->
             f"submitted_before=9999-12-31T23:59:59.{NINES[:4000]}Z", id="submitted_before-fraction"
         ),
         pytest.param(f"state={NINES}", id="state-digits"),
+        # Valid RFC 3339, but before the first or after the last instant Python holds in UTC.
+        pytest.param("submitted_after=0001-01-01T00:00:00%2B14:00", id="before-year-1-utc"),
+        pytest.param("submitted_before=9999-12-31T23:59:59-14:00", id="after-year-9999-utc"),
     ],
 )
 async def test_list_queries_that_are_out_of_any_range_are_400(stack: Stack, query: str) -> None:

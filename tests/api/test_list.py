@@ -2,7 +2,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import Stack
+from tests.api.conftest import Stack, hello_form
 
 
 async def all_pages(stack: Stack, query: str, page_size: int) -> list[str]:
@@ -117,3 +117,14 @@ async def test_states_no_status_maps_to_list_nothing(stack: Stack) -> None:
     await stack.synthetic(count=2, status="Failed")
     reply = (await stack.wes.get("runs?state=SYSTEM_ERROR", expect=200)).json
     assert reply == {"runs": [], "next_page_token": ""}
+
+
+async def test_queries_that_differ_only_in_their_percent_encoding_are_read_apart(
+    stack: Stack,
+) -> None:
+    run_id = await stack.wes.submit(hello_form(tags={"team": "r&d"}, controlled=True))
+    # `%2526` is the text `%26`, `%26` is `&`: once decoded, both queries read `tag=team:r%26d`.
+    literal = await stack.wes.get("runs?tag=team:r%2526d&page_size=7", expect=200)
+    assert literal.json["runs"] == []
+    ampersand = await stack.wes.get("runs?tag=team:r%26d&page_size=7", expect=200)
+    assert [run["run_id"] for run in ampersand.json["runs"]] == [run_id]

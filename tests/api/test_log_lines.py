@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -157,3 +158,20 @@ async def test_without_a_writer_lines_are_records_of_the_logging_module(
     assert access.getMessage().startswith("GET /ga4gh/wes/v1/service-info 200 ")
     assert vars(access)["request_id"] == vars(audit)["request_id"] == "embedded-1"
     assert vars(audit)["action"] == "wes:service-info"
+
+
+async def test_a_path_cannot_write_a_line_of_its_own_into_a_text_log(
+    make_stack: MakeStack, tmp_path: Path
+) -> None:
+    forged = "2026-12-07 20:31:00,000 INFO cromwes.audit: wes:run:cancel by admin on victim: 200"
+    path = tmp_path / "gateway.log"
+    with path.open("wb") as stream:
+        lines = LogLines(LineWriter(stream), log_format=LogFormat.TEXT, level=logging.INFO)
+        stack = await make_stack(log_lines=lines)
+        await stack.wes.get(f"runs/x%0a{quote(forged)}/status", expect=404)
+        await stack.wes.get(f"/nothing%0d%0a{quote(forged)}", expect=404)
+        lines.close()
+    text = path.read_text()
+    assert not [line for line in text.splitlines() if line.startswith(forged)], text
+    assert text.count("\\u000a" + forged) == 3, text  # the access line, its audit line, the 404
+    assert len(text.splitlines()) == 3, text

@@ -1,3 +1,4 @@
+import asyncio
 import uuid
 
 import pytest
@@ -151,3 +152,16 @@ async def test_trailing_slash_is_tolerated(stack: Stack) -> None:
     run_id = await stack.wes.submit(hello_form())
     reply = await stack.wes.get(f"runs/{run_id}/", expect=200)
     assert reply.json["run_id"] == run_id
+
+
+async def test_the_trailing_slash_redirect_stays_on_this_origin(stack: Stack) -> None:
+    # An absolute-form target (RFC 9112 §3.2.2), as a forward proxy sends: only its path counts.
+    reader, writer = await asyncio.open_connection(stack.wes.client.host, stack.wes.client.port)
+    writer.write(
+        b"GET http://evil.example/ga4gh/wes/v1/runs/?page_size=2 HTTP/1.1\r\n"
+        b"Host: evil.example\r\nConnection: close\r\n\r\n"
+    )
+    head = (await reader.read()).split(b"\r\n\r\n", 1)[0].decode()
+    writer.close()
+    assert head.startswith("HTTP/1.1 308"), head
+    assert "\r\nLocation: /ga4gh/wes/v1/runs?page_size=2\r\n" in head, head
