@@ -54,7 +54,7 @@ class EventsQuery(Schema):
         metadata={"description": "`key:value`; runs with all these tags (repeatable)."},
     )
     name = fields.List(
-        fields.String(validate=validate.Length(min=1)),
+        fields.String(validate=schemas.WORKFLOW_NAME),
         metadata={"description": "Runs of a workflow with this name (repeatable, OR)."},
     )
 

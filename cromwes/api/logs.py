@@ -12,7 +12,7 @@ from cromwes.api.render import JSON
 from cromwes.api.streaming import follow_file, send_bytes, send_file
 from cromwes.appkeys import PREPARED, RUN_DETAILS, SETTINGS, STORAGE
 from cromwes.cromwell.types import Metadata
-from cromwes.errors import NotFound
+from cromwes.errors import InvalidRequest, NotFound
 from cromwes.policy.paths import translate_path
 from cromwes.service.run_storage import run_storage
 from cromwes.translate.runlog import failures_document
@@ -45,6 +45,8 @@ FOLLOW = {
     "schema": {"type": "boolean"},
     "description": "Stream bytes as the task writes them, until the task ends.",
 }
+BOOLEANS = {"true": True, "1": True, "false": False, "0": False, "": False}
+"""The values `follow` may take."""
 STREAM = {
     "in": "path",
     "name": "stream",
@@ -128,7 +130,7 @@ async def _send_stream(
     # Only the run's own files, whatever its metadata names (see cromwes.translate.runfiles).
     storage = run_storage(request.app[STORAGE], metadata, run_id, rules)
     readable = translate_path(path, rules)
-    if request.query.get("follow", "").lower() in ("true", "1"):
+    if _follow(request):
         logs = settings.logs
 
         async def finished() -> bool:
@@ -142,3 +144,12 @@ async def _send_stream(
     if settings.logs.redirect and (url := await storage.signed_url(readable)) is not None:
         raise web.HTTPFound(url)
     return await send_file(request, storage, readable, content_type="text/plain")
+
+
+def _follow(request: web.Request) -> bool:
+    """`?follow=`, a boolean: any other value is a 400 rather than read as false in silence."""
+    values = [value.lower() for value in request.query.getall("follow", ())]
+    if any(value not in BOOLEANS for value in values) or len(set(values)) > 1:
+        raise InvalidRequest("Invalid request: querystring.follow: must be one of true or false.")
+    return bool(values) and BOOLEANS[values[0]]
+

@@ -13,6 +13,11 @@ from cromwes.jsontext import MAX_DEPTH, client_json
 from cromwes.models import State
 
 INT64 = validate.Range(min=-(2**63), max=2**63 - 1)
+WORKFLOW_NAME = validate.Regexp(
+    r"^[a-zA-Z][a-zA-Z0-9_]*$",
+    error="is not a workflow name (a letter, then letters, digits or _), as Cromwell requires.",
+)
+"""Cromwell refuses any other name in a query (400), which would reach the client as a 502."""
 
 
 class JsonObject(fields.Field):
@@ -107,7 +112,7 @@ class ListRunsQuery(PageQuery):
         metadata={"description": "Extension: `key:value`; runs with all these tags (repeatable)."},
     )
     name = fields.List(
-        fields.String(validate=validate.Length(min=1)),
+        fields.String(validate=WORKFLOW_NAME),
         metadata={"description": "Extension: runs of a workflow with this name (repeatable, OR)."},
     )
     submitted_after = Instant(

@@ -15,8 +15,10 @@ from typing import Any
 from aiohttp import web
 from aiohttp_apigami.constants import APISPEC_PARSER, SCHEMAS_ATTR
 from aiohttp_apigami.validation import ValidationSchema
+from marshmallow import Schema, fields
 
 from cromwes.cache import LruCache
+from cromwes.errors import InvalidRequest
 
 QUERY: web.RequestKey[Mapping[str, Any]] = web.RequestKey("querystring")
 """The validated query of a handler that declares one; read-only (it may be shared)."""
@@ -42,11 +44,23 @@ async def validate(
             key = (declared.schema, request.rel_url.raw_query_string)
             query = valid_queries.get(key)
             if query is None:
+                _refuse_repeats(request, declared.schema)
                 query = _read_only(await _parsed(request, declared))
                 valid_queries.put(key, query, size=len(key[1]) + 200, ttl=None)
             request[QUERY] = query
         elif declared.put_into:
             request[declared.put_into] = await _parsed(request, declared)
+
+
+def _refuse_repeats(request: web.Request, schema: Schema) -> None:
+    """A parameter that takes one value, given more than once: the parser would keep one and
+    drop the others in silence."""
+    for name, field in schema.fields.items():
+        key = field.data_key or name
+        if not isinstance(field, fields.List) and len(request.query.getall(key, ())) > 1:
+            raise InvalidRequest(
+                f"Invalid request: querystring.{key}: given more than once; it takes one value."
+            )
 
 
 async def _parsed(request: web.Request, declared: ValidationSchema) -> Any:

@@ -117,3 +117,13 @@ async def test_each_log_is_served_as_what_it_is(stack: Stack) -> None:
         reply = await stack.wes.get(f"runs/{succeeded}/logs/task/{task['id']}/{stream}", expect=200)
         assert reply.headers["Content-Type"].split(";")[0] == "text/plain"
         assert reply.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("follow", ["maybe", "yes", "true&follow=false"])
+async def test_a_follow_that_is_not_a_boolean_is_400(stack: Stack, follow: str) -> None:
+    [run_id] = await stack.synthetic(count=1, status="Running", shards=1)
+    [task] = (await stack.wes.get(f"runs/{run_id}/tasks", expect=200)).json["task_logs"]
+    reply = await stack.wes.get(
+        f"runs/{run_id}/logs/task/{task['id']}/stdout?follow={follow}", expect=400
+    )
+    assert "follow" in reply.json["msg"]
