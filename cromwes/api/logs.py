@@ -152,4 +152,3 @@ def _follow(request: web.Request) -> bool:
     if any(value not in BOOLEANS for value in values) or len(set(values)) > 1:
         raise InvalidRequest("Invalid request: querystring.follow: must be one of true or false.")
     return bool(values) and BOOLEANS[values[0]]
-
