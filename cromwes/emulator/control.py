@@ -131,6 +131,9 @@ def synthetic_request(body: dict[str, Any]) -> SyntheticRequest:
     outputs = body.get("outputs", {"out": "File"})
     if not isinstance(outputs, dict) or not all(isinstance(v, str) for v in outputs.values()):
         raise ControlError("outputs must map output names to WDL types")
+    for name in outputs:
+        if not name.isidentifier():
+            raise ControlError(f"outputs: not a WDL identifier: {name!r}")
     for wdl_type in outputs.values():
         try:
             parse_type(wdl_type)

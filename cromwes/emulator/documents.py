@@ -10,6 +10,7 @@ the same reason, cromwell-api.md §2.6.3).
 import asyncio
 import json
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cromwes.emulator.calls import CallElement, SubworkflowAttempt, subworkflow_id
@@ -104,13 +105,7 @@ class Documents:
                     child = self._store.get(element.workflow_id)
                     if child is not None:
                         expanded[element.workflow_id] = await self.document(child, expand=True)
-        return workflow_document(
-            record,
-            elements,
-            self._engine,
-            expanded=expanded,
-            workflow_root=self._document_root(record),
-        )
+        return self._workflow_document(record, elements, expanded)
 
     async def _generated_document(
         self, record: WorkflowRecord, *, expand: bool, keys: KeyFilter
@@ -137,13 +132,7 @@ class Documents:
                     if isinstance(e, SubworkflowAttempt)
                     and (child := self._store.get(e.workflow_id)) is not None
                 }
-            return workflow_document(
-                current,
-                elements,
-                self._engine,
-                expanded=expanded,
-                workflow_root=self._document_root(current),
-            )
+            return self._workflow_document(current, elements, expanded)
 
         document = await asyncio.to_thread(build, record)
         return filter_document(document, keys)
@@ -191,6 +180,20 @@ class Documents:
 
         await asyncio.to_thread(write)
         self._logs_written.update((r.id, r.status) for r in records)
+
+    def _workflow_document(
+        self,
+        record: WorkflowRecord,
+        elements: Sequence[CallElement],
+        expanded: Mapping[str, dict[str, Any]] | None,
+    ) -> dict[str, Any]:
+        return workflow_document(
+            record,
+            elements,
+            self._engine,
+            expanded=expanded,
+            workflow_root=self._document_root(record),
+        )
 
     def _document_root(self, record: WorkflowRecord) -> str | None:
         """The `workflowRoot` a document shows: a ScatterAt pseudo sub-workflow shows the one of

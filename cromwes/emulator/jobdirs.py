@@ -8,7 +8,7 @@ attempt runs, and `outputs.json` / `error.json` how the call ended (emulator-rec
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from cromwes.emulator.calls import (
@@ -154,24 +154,24 @@ def _job_id(record: Mapping[str, Any]) -> str | None:
     return str(pid) if pid is not None else None
 
 
-def _was_terminated(error: Mapping[str, Any]) -> bool:
-    node: Mapping[str, Any] | None = error
-    while node is not None:
-        if node.get("error") == "Terminated":
-            return True
-        cause = node.get("cause")
-        node = cause if isinstance(cause, dict) else None
-    return False
+def _was_terminated(error: Any) -> bool:
+    return any(node.get("error") == "Terminated" for node in _causes(error))
 
 
-def error_message(error: Mapping[str, Any] | None) -> str:
-    node: Mapping[str, Any] | None = error
-    message = "the call failed"
-    while node is not None:
+def error_message(error: Any, default: str = "the call failed") -> str:
+    """The innermost message of a miniwdl `error_json` document."""
+    message = default
+    for node in _causes(error):
         message = str(node.get("message") or node.get("error") or message)
-        cause = node.get("cause")
-        node = cause if isinstance(cause, dict) else None
     return message
+
+
+def _causes(error: Any) -> Iterator[Mapping[str, Any]]:
+    """A miniwdl `error_json` document and its chain of `cause`s, outermost first."""
+    node = error
+    while isinstance(node, dict):
+        yield node
+        node = node.get("cause")
 
 
 def ending(directory: str) -> tuple[str, int | None, dict[str, Any] | None]:

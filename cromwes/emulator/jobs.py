@@ -145,7 +145,7 @@ def _attempt(
     end: int,
     retries: int,
 ) -> JobAttempt:
-    call, fqn = plan.call, plan.fqn
+    fqn = plan.fqn
     finished = status not in RUNNING_CALL_STATUSES
     shared = f"{plan.call_dir}/execution" if plan.shared_logs else None
     streams = shared if shared and ending != "hit" else f"{directory}/execution"
@@ -177,7 +177,7 @@ def _attempt(
         return_code=return_code,
         inputs=inputs,
         outputs=outputs,
-        runtime_attributes={} if ending == "lost" else _runtime(call, retries),
+        runtime_attributes={} if ending == "lost" else _runtime(retries),
         failures=failures,
         events=_events(start, end, caching) if finished else (),
         backend_status=backend_status,
@@ -240,7 +240,7 @@ def _events(start: int, end: int, caching: dict[str, Any] | None) -> Any:
     return job_events(start, start + 1, end, mode)
 
 
-def _runtime(call: CallShape, retries: int) -> dict[str, str]:
+def _runtime(retries: int) -> dict[str, str]:
     """Cromwell's defaults, as strings (metadata-succeeded.json)."""
     return {
         "maxRetries": str(retries),

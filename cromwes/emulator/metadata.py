@@ -52,12 +52,12 @@ def workflow_document(
     engine: ServerIdentity,
     *,
     expanded: Mapping[str, dict[str, Any]] | None = None,
-    workflow_root: str | None = None,
+    workflow_root: str | None,
 ) -> dict[str, Any]:
     """The metadata of one workflow; `expanded` maps sub-workflow ids to their own documents for
     `expandSubWorkflows=true` (Cromwell then replaces `subWorkflowId` by `subWorkflowMetadata`,
     as in metadata-subworkflows-expanded-scatters.json); `workflow_root` is the `workflowRoot`
-    to show, when not the record's own."""
+    to show (a ScatterAt pseudo sub-workflow shows its parent's)."""
     picked_up = record.start is not None
     doc: dict[str, Any] = {}
     if picked_up and record.name is not None:
@@ -71,8 +71,8 @@ def workflow_document(
         doc["rootWorkflowId"] = record.root_id
     doc["calls"] = calls_object(elements, expanded, Stamps())
     doc["outputs"] = dict(record.outputs or {})
-    if picked_up and (workflow_root or record.workflow_root) is not None:
-        doc["workflowRoot"] = workflow_root or record.workflow_root
+    if picked_up and workflow_root is not None:
+        doc["workflowRoot"] = workflow_root
     if record.is_root and picked_up:
         doc["actualWorkflowLanguage"] = "WDL"
     doc["id"] = record.id

@@ -5,10 +5,12 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from cromwes.emulator.calls import Failure
 from cromwes.emulator.records import WorkflowRecord
 from cromwes.emulator.shapes import CallShape, WorkflowShape
-from cromwes.emulator.synthetic import synthetic_failures, workflow_outputs
+from cromwes.emulator.synthetic import failures_name_root, synthetic_failures, workflow_outputs
 from cromwes.emulator.timestamps import now_ms
+from cromwes.emulator.values import WdlType, parsed
 
 MIXED = (
     (60, "Succeeded"),
@@ -121,7 +123,7 @@ def synthetic_records(
     request: SyntheticRequest, executions_dir: str, chunk_size: int = 10_000
 ) -> Iterator[list[WorkflowRecord]]:
     """The records of a bulk request, oldest first, in chunks (sub-workflows not included)."""
-    shape = request_shape(request)
+    shared = _Shared.of(request_shape(request))
     now = now_ms()
     first = request.submission
     records: list[WorkflowRecord] = []
@@ -138,7 +140,7 @@ def synthetic_records(
                 else None
             )
         records.append(
-            _synthetic_record(request, shape, status, submission, start, end, executions_dir)
+            _synthetic_record(request, shared, status, submission, start, end, executions_dir)
         )
         if len(records) == chunk_size:
             yield records
@@ -147,9 +149,26 @@ def synthetic_records(
         yield records
 
 
+@dataclass(frozen=True, slots=True)
+class _Shared:
+    """What every record of one request shares, worked out once: parsing the output types for
+    each of 100,000 records took seconds."""
+
+    shape: WorkflowShape
+    output_types: dict[str, WdlType]
+    failures: list[Failure] | None
+    """The failures of a `Failed` record, unless they name its root (made per record); one
+    list for all, as a record's failures are replaced, never changed in place."""
+
+    @classmethod
+    def of(cls, shape: WorkflowShape) -> "_Shared":
+        failures = None if failures_name_root(shape) else synthetic_failures(shape, "")
+        return cls(shape, parsed(shape.outputs), failures)
+
+
 def _synthetic_record(
     request: SyntheticRequest,
-    shape: WorkflowShape,
+    shared: _Shared,
     status: str,
     submission: int,
     start: int | None,
@@ -157,10 +176,18 @@ def _synthetic_record(
     executions_dir: str,
 ) -> WorkflowRecord:
     # Strings, not pathlib: this runs 100,000 times for a preload.
+    shape = shared.shape
     workflow_id = str(uuid.uuid4())
     root = f"{executions_dir}/{shape.name}/{workflow_id}"
     labels = {**request.labels, "cromwell-workflow-id": f"cromwell-{workflow_id}"}
-    outputs = workflow_outputs(shape, root)[0] if status == "Succeeded" else None
+    outputs = None
+    if status == "Succeeded":
+        outputs = workflow_outputs(shape, root, shared.output_types)[0]
+    failures = None
+    if status == "Failed":
+        failures = (
+            shared.failures if shared.failures is not None else synthetic_failures(shape, root)
+        )
     control: dict[str, int | bool] = {}
     if request.restarted and start is not None:
         control = {"restarted": True, "first_pickup": submission + 1}
@@ -177,7 +204,7 @@ def _synthetic_record(
         outputs=outputs,
         workflow_root=root,
         shape=shape,
-        failures=synthetic_failures(shape, root) if status == "Failed" else None,
+        failures=failures,
         control=control,
     )
     return record

@@ -161,14 +161,12 @@ def _pseudo_run(
     statuses = {e.status for e in elements}
     if not elements or statuses & {"Running", "QueuedInCromwell"}:
         status = "Running"
+    elif "Failed" in statuses:
+        status = "Failed"
+    elif "Aborted" in statuses:
+        status = "Aborted"
     else:
-        status = (
-            "Failed"
-            if "Failed" in statuses
-            else "Aborted"
-            if "Aborted" in statuses
-            else ("Succeeded")
-        )
+        status = "Succeeded"
     ends = [e.end for e in elements if e.end is not None]
     outputs: dict[str, Any] = {}
     if status == "Succeeded":
@@ -180,7 +178,6 @@ def _pseudo_run(
             last = {e.shard: e for e in sorted(gathered, key=lambda e: (e.shard, e.attempt))}
             outputs[key] = [last[s].outputs.get(output) for s in sorted(last)]
     inputs = {name: shard for name, wdl_type in shape.inputs.items() if wdl_type == "Int"}
-    failures = [failure(error_message(None))] if status == "Failed" and not elements else []
     return WorkflowRun(
         directory=directory,
         status=status,
@@ -190,7 +187,6 @@ def _pseudo_run(
         outputs=outputs,
         elements=tuple(elements),
         children=tuple(children),
-        error={"message": failures[0]["message"]} if failures else None,
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cromwes.emulator.calls import Failure, failure
+from cromwes.emulator.jobdirs import error_message
 from cromwes.emulator.wdlsource import SubmissionSources
 
 
@@ -39,19 +40,10 @@ def error_failures(result: dict[str, Any]) -> list[Failure]:
     """Why a run failed outside any call, as a cause tree: the runner's chain of causes (e.g.
     "unable to download <URL>", then "HTTP Error 404: Not Found"), or miniwdl's innermost
     message."""
-    causes = [str(c) for c in result.get("causes") or []] or [error_message(result.get("error"))]
+    causes = [str(c) for c in result.get("causes") or []] or [
+        error_message(result.get("error"), "the workflow failed")
+    ]
     tree: list[Failure] = []
     for message in reversed(causes):
         tree = [failure(message, tree)]
     return tree
-
-
-def error_message(error: Any) -> str:
-    """The innermost message of a miniwdl `error_json` document."""
-    node = error if isinstance(error, dict) else None
-    message = "the workflow failed"
-    while node is not None:
-        message = str(node.get("message") or node.get("error") or message)
-        cause = node.get("cause")
-        node = cause if isinstance(cause, dict) else None
-    return message

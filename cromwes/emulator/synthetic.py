@@ -28,7 +28,7 @@ from cromwes.emulator.jobs import (
 )
 from cromwes.emulator.records import WorkflowRecord
 from cromwes.emulator.shapes import CallShape, WorkflowShape
-from cromwes.emulator.values import MadeUp, parsed
+from cromwes.emulator.values import MadeUp, WdlType, parsed
 
 
 def elements_for(
@@ -103,12 +103,14 @@ def subworkflow_calls(
 
 
 def workflow_outputs(
-    shape: WorkflowShape, workflow_root: str
+    shape: WorkflowShape, workflow_root: str, types: Mapping[str, WdlType] | None = None
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Outputs of a succeeded workflow made up from their declared types, and the files they
-    name (path -> text, to be written)."""
+    """Outputs of a succeeded workflow made up from their declared types (`types`, when the
+    caller parsed `shape.outputs` once for many workflows), and the files they name (path ->
+    text, to be written)."""
     made = MadeUp()
-    values = made.values(parsed(shape.outputs), os.path.join(workflow_root, "outputs"))
+    types = parsed(shape.outputs) if types is None else types
+    values = made.values(types, os.path.join(workflow_root, "outputs"))
     return {shape.output_key(name): value for name, value in values.items()}, made.files
 
 
@@ -117,9 +119,7 @@ def outputs_files(record: WorkflowRecord) -> dict[str, str]:
     (a controlled root's are written when it is moved, and a test may have set its own)."""
     if record.kind == "submitted" or record.shape is None or record.status != "Succeeded":
         return {}
-    made = MadeUp()
-    made.values(parsed(record.shape.outputs), os.path.join(record.workflow_root or "", "outputs"))
-    return made.files
+    return workflow_outputs(record.shape, record.workflow_root or "")[1]
 
 
 def subworkflow_root(call_dir: str, call: CallShape, shard: int, workflow_id: str) -> str:
@@ -152,11 +152,18 @@ def synthetic_failures(shape: WorkflowShape, workflow_root: str) -> list[Failure
     causes: list[Failure] = []
     for alias, shards in _failing(shape).items():
         call = next(c for c in shape.calls if c.alias == alias)
-        plan = CallPlan.of("", shape.call_name(call), call, f"{workflow_root}/call-{alias}",
-                           shared_logs=True, caching=False)  # fmt: skip
+        # Failure messages name no input or output, so the plan goes without their types.
+        plan = CallPlan("", shape.call_name(call), call, f"{workflow_root}/call-{alias}",
+                        shared_logs=True, caching=False)  # fmt: skip
         for shard in sorted(shards):
             causes += last_attempt_failures(plan, shard)
     return [failure("Workflow failed", causes)]
+
+
+def failures_name_root(shape: WorkflowShape) -> bool:
+    """Whether `synthetic_failures` depends on the workflow root: only an unsubmitted job's
+    message names a path (its `stderr.submit`)."""
+    return any(call.fails_as == "unsubmitted" for call in shape.calls)
 
 
 def log_files(elements: Iterable[CallElement]) -> dict[str, str]:

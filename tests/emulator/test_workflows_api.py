@@ -315,6 +315,14 @@ async def test_stats(controlled: aiohttp.ClientSession) -> None:
     assert stats["by_status"]["Submitted"] == 1
 
 
+async def test_synthetic_outputs_are_named_by_identifiers(
+    controlled: aiohttp.ClientSession,
+) -> None:
+    body = {"outputs": {"../../x": "File"}}
+    refused = await post_json(controlled, "/_emulator/workflows", body, expect=400)
+    assert "../../x" in refused["error"]
+
+
 async def test_json_is_sent_without_a_charset_like_cromwell(
     controlled: aiohttp.ClientSession,
 ) -> None:
