@@ -22,7 +22,6 @@ from cromwes.appkeys import (
     CLOCK,
     CROMWELL,
     HTTP_SESSION,
-    LOG_LINES,
     METRICS,
     OPENAPI,
     PREPARED,
@@ -76,7 +75,6 @@ def create_app(settings: Settings, *, log_lines: LogLines | None = None) -> web.
     app[PREPARED] = prepare(settings)
     app[PROXIES] = TrustedProxies(settings.server.trusted_proxies)
     app[CLOCK] = time.monotonic
-    app[LOG_LINES] = lines
     app[SERVICE_INFO_BODIES] = LruCache(SERVICE_INFO_CACHE_BYTES)
     if metrics is not None:
         app[METRICS] = metrics
@@ -179,4 +177,4 @@ async def _end_event_streams(app: web.Application) -> None:
     # on_shutdown: streams never end by themselves, and the server waits for open requests.
     for key in (RUN_EVENTS, RUN_LIST_EVENTS):
         if (hub := app.get(key)) is not None:
-            hub.close()
+            await hub.close()

@@ -11,7 +11,6 @@ from cromwes.auth.base import Authenticator
 from cromwes.cache import LruCache
 from cromwes.config.settings import Settings
 from cromwes.cromwell.client import CromwellClient
-from cromwes.observability.loglines import LogLines
 from cromwes.observability.metrics import Metrics
 from cromwes.service.background import BackgroundTasks
 from cromwes.service.prepared import Prepared
@@ -31,8 +30,6 @@ PREPARED = web.AppKey("prepared", Prepared)
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 METRICS = web.AppKey("metrics", Metrics)
 """Absent when `observability.metrics_enabled` is false."""
-LOG_LINES = web.AppKey("log_lines", LogLines)
-"""Where the access and audit lines go (`observability.loglines`)."""
 OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
 """The OpenAPI document, generated once from the handlers' docs when the app is created."""
 CLOCK: web.AppKey[Callable[[], float]] = web.AppKey("clock")

@@ -12,7 +12,7 @@ from typing import Final
 from aiohttp import web
 from multidict import istr
 
-from cromwes.api.audit import log_audit
+from cromwes.api.audit import AUDIT, log_audit
 from cromwes.api.middlewares import within
 from cromwes.auth.base import Principal
 from cromwes.observability.loglines import LogLines
@@ -57,9 +57,13 @@ def log_request(
     """The access line of an answered request and, for a WES action, its audit line."""
     path, headers = request.path, request.headers
     quiet = is_quiet(path)
+    access = lines.enabled_for(logging.DEBUG if quiet else logging.INFO, ACCESS)
+    audit = action is not None and lines.enabled_for(logging.INFO, AUDIT)
+    if not (access or audit):
+        return
     stamp = lines.stamp()
     client_subject = headers.get(CLIENT_SUBJECT)
-    if lines.enabled_for(logging.DEBUG if quiet else logging.INFO, ACCESS):
+    if access:
         method = request.method
         lines.write(
             {
@@ -81,7 +85,7 @@ def log_request(
                 "request_id": request_id,
             }
         )
-    if action is not None:
+    if audit and action is not None:
         log_audit(
             lines, request, action, stamp=stamp, response=response, status=status,
             principal=principal, client_subject=client_subject, request_id=request_id,

@@ -11,7 +11,7 @@ import orjson
 from aiohttp import web
 from aiohttp_apigami import docs, querystring_schema
 from aiohttp_sse import EventSourceResponse
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from cromwes.api import schemas
 from cromwes.api.audit import audited
@@ -19,7 +19,6 @@ from cromwes.api.params import owned_run_id, owner
 from cromwes.api.streaming import start_stream
 from cromwes.api.validation import QUERY
 from cromwes.appkeys import RUN_EVENTS, RUN_LIST_EVENTS, SETTINGS
-from cromwes.models import State
 from cromwes.service.run_list_events import watched_filters
 from cromwes.service.watching import StreamClosed, Subscription
 from cromwes.translate.events import Cursor, Event, parse_cursor
@@ -41,21 +40,6 @@ class RunEventsQuery(Schema):
     history = fields.Boolean(
         load_default=False,
         metadata={"description": "Also send every task start and end so far, oldest first."},
-    )
-
-
-class EventsQuery(Schema):
-    state = fields.List(
-        fields.String(validate=validate.OneOf([s.value for s in State])),
-        metadata={"description": "Only changes into any of these states (repeatable)."},
-    )
-    tag = fields.List(
-        fields.String(validate=validate.Regexp(r"^[^:]+:.*$")),
-        metadata={"description": "`key:value`; runs with all these tags (repeatable)."},
-    )
-    name = fields.List(
-        fields.String(validate=schemas.WORKFLOW_NAME),
-        metadata={"description": "Runs of a workflow with this name (repeatable, OR)."},
     )
 
 
@@ -108,7 +92,7 @@ async def run_events(request: web.Request) -> web.StreamResponse:
         200: {"description": "The event stream.", "content": {"text/event-stream": STREAM}},
     },
 )
-@querystring_schema(EventsQuery)
+@querystring_schema(schemas.RunFilterQuery)
 @audited("wes:runs:events")
 async def events(request: web.Request) -> web.StreamResponse:
     filters = run_filters(request[QUERY], owner(request))

@@ -3,16 +3,18 @@
 from typing import Any
 
 from aiohttp import web
-from aiohttp_apigami import docs
+from aiohttp_apigami import docs, querystring_schema
+from marshmallow import Schema, fields
 
 from cromwes.api import schemas
 from cromwes.api.audit import audited
 from cromwes.api.params import owned_run_id
 from cromwes.api.render import JSON
 from cromwes.api.streaming import follow_file, send_bytes, send_file
+from cromwes.api.validation import QUERY
 from cromwes.appkeys import PREPARED, RUN_DETAILS, SETTINGS, STORAGE
 from cromwes.cromwell.types import Metadata
-from cromwes.errors import InvalidRequest, NotFound
+from cromwes.errors import NotFound
 from cromwes.policy.paths import translate_path
 from cromwes.service.run_storage import run_storage
 from cromwes.translate.runlog import failures_document
@@ -38,15 +40,17 @@ RANGE = {
     "description": "One byte range (`bytes=first-last`, `bytes=first-`, `bytes=-suffix`); "
     "several ranges are 416.",
 }
-FOLLOW = {
-    "in": "query",
-    "name": "follow",
-    "required": False,
-    "schema": {"type": "boolean"},
-    "description": "Stream bytes as the task writes them, until the task ends.",
-}
-BOOLEANS = {"true": True, "1": True, "false": False, "0": False, "": False}
-"""The values `follow` may take."""
+
+
+class FollowQuery(Schema):
+    follow = fields.Boolean(
+        load_default=False,
+        truthy={"true", "True", "TRUE", "1"},
+        falsy={"false", "False", "FALSE", "0", ""},
+        metadata={"description": "Stream bytes as the task writes them, until the task ends."},
+    )
+
+
 STREAM = {
     "in": "path",
     "name": "stream",
@@ -83,9 +87,10 @@ async def run_stderr(request: web.Request) -> web.StreamResponse:
         "while the task runs, ending when the task ends (chunked). With `logs.redirect`, "
         "cloud-stored logs answer 302 to a time-limited signed URL."
     ),
-    parameters=[STREAM, RANGE, FOLLOW],
+    parameters=[STREAM, RANGE],
     responses={**RESPONSES, 302: {"description": "Redirect to a signed URL (logs.redirect)."}},
 )
+@querystring_schema(FollowQuery)
 @audited("wes:run:logs")
 async def task_stream(request: web.Request) -> web.StreamResponse:
     run_id = await owned_run_id(request)
@@ -105,6 +110,7 @@ async def task_stream(request: web.Request) -> web.StreamResponse:
     parameters=[STREAM, RANGE],
     responses=RESPONSES,
 )
+@querystring_schema(FollowQuery)
 @audited("wes:run:logs")
 async def legacy_task_stream(request: web.Request) -> web.StreamResponse:
     run_id = await owned_run_id(request)
@@ -130,7 +136,7 @@ async def _send_stream(
     # Only the run's own files, whatever its metadata names (see cromwes.translate.runfiles).
     storage = run_storage(request.app[STORAGE], metadata, run_id, rules)
     readable = translate_path(path, rules)
-    if _follow(request):
+    if request[QUERY]["follow"]:
         logs = settings.logs
 
         async def finished() -> bool:
@@ -144,11 +150,3 @@ async def _send_stream(
     if settings.logs.redirect and (url := await storage.signed_url(readable)) is not None:
         raise web.HTTPFound(url)
     return await send_file(request, storage, readable, content_type="text/plain")
-
-
-def _follow(request: web.Request) -> bool:
-    """`?follow=`, a boolean: any other value is a 400 rather than read as false in silence."""
-    values = [value.lower() for value in request.query.getall("follow", ())]
-    if any(value not in BOOLEANS for value in values) or len(set(values)) > 1:
-        raise InvalidRequest("Invalid request: querystring.follow: must be one of true or false.")
-    return bool(values) and BOOLEANS[values[0]]

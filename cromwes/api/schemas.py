@@ -100,8 +100,8 @@ class PageQuery(Schema):
     page_token = fields.String()
 
 
-class ListRunsQuery(PageQuery):
-    """GET /runs paging plus the filters (extensions; each is pushed down to Cromwell's query)."""
+class RunFilterQuery(Schema):
+    """Which runs: of GET /runs and of the all-runs event stream (extensions)."""
 
     state = fields.List(
         fields.String(validate=validate.OneOf([s.value for s in State])),
@@ -115,6 +115,11 @@ class ListRunsQuery(PageQuery):
         fields.String(validate=WORKFLOW_NAME),
         metadata={"description": "Extension: runs of a workflow with this name (repeatable, OR)."},
     )
+
+
+class ListRunsQuery(PageQuery, RunFilterQuery):
+    """GET /runs paging plus the filters (extensions; each is pushed down to Cromwell's query)."""
+
     submitted_after = Instant(
         metadata={"description": "Extension: runs submitted at or after this RFC 3339 time."}
     )

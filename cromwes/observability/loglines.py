@@ -26,7 +26,6 @@ LEADING = ("time", "level", "logger", "message")
 """The first keys of every JSON line; the fields follow."""
 _TOLERANT = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
 FLUSH_TIMEOUT = 5.0
-_LEVEL_NAMES = {logging.DEBUG: "DEBUG", logging.INFO: "INFO", logging.WARNING: "WARNING"}
 BATCH_WAIT = 0.05
 """How long the writer gathers lines before it writes them: lines reach the file at most this
 late (plus the write itself)."""
@@ -207,18 +206,6 @@ class LogLines:
             return logging.getLogger(logger).isEnabledFor(level)
         return level >= self._level
 
-    def emit(self, level: int, logger: str, message: str, fields: Fields) -> None:
-        """Write one line; the caller has checked `enabled_for`."""
-        self.write(
-            {
-                "time": self.stamp(),
-                "level": _LEVEL_NAMES.get(level) or logging.getLevelName(level),
-                "logger": logger,
-                "message": message,
-                **fields,
-            }
-        )
-
     def stamp(self) -> str:
         """The time of a line written now, as this format writes it."""
         return self._stamps(time.time())
@@ -231,10 +218,7 @@ class LogLines:
         once by its caller and rendered once, with no other call on the way.
         """
         if self._json and self.writer is not None:
-            try:
-                self.writer.put(orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE))
-            except TypeError:
-                self.writer.put(json_entry(entry))
+            self.writer.put(json_entry(entry))
         elif self.writer is not None:
             self.writer.put(text_line(*(entry[key] for key in LEADING)))
         else:

@@ -5,7 +5,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from cromwes.models import State
-from cromwes.service.run_details import RunDetails
+from cromwes.service.run_details import RunDetail, RunDetails
 from cromwes.service.watching import Hub, Watcher
 from cromwes.translate.events import (
     Cursor,
@@ -32,9 +32,15 @@ class RunWatcher(Watcher[str]):
         self._state_event = run_state_event(run_id, State.UNKNOWN, 0)
         self._events: Sequence[Event] = ()
         self._keys: frozenset[str] = frozenset()
+        self._detail: RunDetail | None = None
 
     async def look(self) -> tuple[Sequence[Event], bool]:
         detail = await self._details.get(self.key)
+        if detail is self._detail and self._state is not None:
+            # The same details, still held (`cache.running_ttl` is longer than a poll):
+            # nothing can have changed, and a large run's events are not rebuilt for nothing.
+            return (), self._state.is_terminal
+        self._detail = detail
         state = wes_state(detail.metadata.get("status"))
         events = task_events(self.key, detail.tasks)
         new = [event for event in events if event.key not in self._keys]

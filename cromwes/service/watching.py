@@ -9,6 +9,7 @@ cancel a handler whose client hangs up, so someone must look).
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Hashable, Sequence
@@ -113,7 +114,11 @@ class Watcher(ABC, Generic[K]):
         if self._looked:
             self._welcome(subscription)
         if self._task is None:
-            self._task = asyncio.create_task(self._watch(), name=f"watch {self.key}")
+            # A context of its own: the task outlives the request that started it, whose id
+            # and route would otherwise go with every poll it makes for every subscriber.
+            self._task = asyncio.create_task(
+                self._watch(), name=f"watch {self.key}", context=contextvars.Context()
+            )
 
     def remove(self, subscription: Subscription) -> None:
         self._subscriptions.discard(subscription)
@@ -121,14 +126,16 @@ class Watcher(ABC, Generic[K]):
         if not self._subscriptions:
             self.stop()
 
-    def stop(self) -> None:
-        """Stop polling at once (an in-flight Cromwell call is cancelled) and end every stream."""
+    def stop(self) -> asyncio.Task[None] | None:
+        """Stop polling at once (an in-flight Cromwell call is cancelled) and end every stream;
+        the polling task, to be awaited by whoever waits for the end."""
         for subscription in list(self._subscriptions):
             subscription.close()
         self._subscriptions.clear()
         if self._task is not None and not self._task.done():
             self._task.cancel()
         self._on_stop(self)
+        return self._task
 
     async def _watch(self) -> None:
         try:
@@ -184,11 +191,6 @@ class Hub(Generic[K]):
         self._watchers: dict[K, Watcher[K]] = {}
         self._sweeper: asyncio.Task[None] | None = None
 
-    @property
-    def watching(self) -> int:
-        """How many watchers poll now."""
-        return len(self._watchers)
-
     @contextlib.asynccontextmanager
     async def subscribe(self, key: K, subscription: Subscription) -> AsyncIterator[Subscription]:
         """`subscription` joined to the watcher of `key`, once it has its first events; raises
@@ -205,12 +207,14 @@ class Hub(Generic[K]):
         finally:
             watcher.remove(subscription)
 
-    def close(self) -> None:
-        """End every stream and stop every watcher (the gateway is shutting down)."""
-        for watcher in list(self._watchers.values()):
-            watcher.stop()
+    async def close(self) -> None:
+        """End every stream and stop every watcher (the gateway is shutting down), and wait
+        until their tasks have ended."""
+        tasks = [task for w in list(self._watchers.values()) if (task := w.stop()) is not None]
         if self._sweeper is not None:
             self._sweeper.cancel()
+            tasks.append(self._sweeper)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def _stopped(self, watcher: Watcher[K]) -> None:
         if self._watchers.get(watcher.key) is watcher:
@@ -218,7 +222,9 @@ class Hub(Generic[K]):
 
     def _sweep(self) -> None:
         if self._sweeper is None or self._sweeper.done():
-            self._sweeper = asyncio.create_task(self._sweeping(), name="event subscribers sweep")
+            self._sweeper = asyncio.create_task(
+                self._sweeping(), name="event subscribers sweep", context=contextvars.Context()
+            )
 
     async def _sweeping(self) -> None:
         while self._watchers:
