@@ -10,6 +10,7 @@ import re
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -31,6 +32,13 @@ class SlowStream(io.BytesIO):
         self.writers.add(threading.current_thread().name)
         self.release.wait(10)
         return super().write(data)
+
+
+def write(lines: LogLines, logger: str, message: str, **fields: Any) -> None:
+    """One INFO line, as the access and audit lines are written."""
+    lines.write(
+        {"time": lines.stamp(), "level": "INFO", "logger": logger, "message": message, **fields}
+    )
 
 
 def test_every_line_is_written_in_order_by_the_writer_thread() -> None:
@@ -77,7 +85,7 @@ def test_close_writes_what_is_queued_before_it_returns() -> None:
 def test_json_lines_are_one_object_per_line_whatever_the_values() -> None:
     stream = io.BytesIO()
     lines = LogLines(LineWriter(stream), log_format=LogFormat.JSON, level=logging.INFO)
-    lines.emit(logging.INFO, "cromwes.access", "a\nb", {"big": 2**70, "odd": "\udcff", "n": None})
+    write(lines, "cromwes.access", "a\nb", big=2**70, odd="\udcff", n=None)
     lines.close()
     (raw,) = stream.getvalue().splitlines()
     entry = json.loads(raw)
@@ -90,7 +98,7 @@ def test_text_lines_read_as_logging_wrote_them() -> None:
     stream = io.BytesIO()
     lines = LogLines(LineWriter(stream), log_format=LogFormat.TEXT, level=logging.INFO)
     assert not lines.enabled_for(logging.DEBUG, "cromwes.access")
-    lines.emit(logging.INFO, "cromwes.audit", "wes:runs:list by alice on -: 200", {"x": 1})
+    write(lines, "cromwes.audit", "wes:runs:list by alice on -: 200", x=1)
     lines.close()
     text = stream.getvalue().decode()
     assert text.endswith(" INFO cromwes.audit: wes:runs:list by alice on -: 200\n")
@@ -110,9 +118,9 @@ def test_other_records_go_through_the_same_writer_with_their_extra_fields() -> N
     handlers, level = root.handlers[:], root.level
     try:
         lines = configure_logging(ObservabilitySettings(), stream)
-        lines.emit(logging.INFO, "cromwes.access", "first", {})
+        write(lines, "cromwes.access", "first")
         logging.getLogger("cromwes.test").warning("second %s", "line", extra={"run_id": "r"})
-        lines.emit(logging.INFO, "cromwes.audit", "third", {})
+        write(lines, "cromwes.audit", "third")
         lines.close()
     finally:
         root.handlers[:], root.level = handlers, level
