@@ -23,13 +23,19 @@ class Load:
 
 
 def measure(url: str, *, concurrency: int = 16, seconds: float = 10, warmup: float = 2) -> Load:
+    """The load `url` takes; an error if any answer was not a success, since fast errors
+    would read as a good rate."""
     if shutil.which("wrk"):
         if warmup:
             _wrk(url, concurrency, warmup)
-        return _parse_wrk(_wrk(url, concurrency, seconds))
-    if warmup:
-        _loadgen(url, concurrency, warmup)
-    return _loadgen(url, concurrency, seconds)
+        load = _parse_wrk(_wrk(url, concurrency, seconds))
+    else:
+        if warmup:
+            _loadgen(url, concurrency, warmup)
+        load = _loadgen(url, concurrency, seconds)
+    if load.non_2xx:
+        raise RuntimeError(f"{load.non_2xx} answers of {url} were not 2xx or 3xx")
+    return load
 
 
 def _wrk(url: str, concurrency: int, seconds: float) -> str:

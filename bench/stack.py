@@ -127,8 +127,14 @@ def gateway(
     """
     port = free_port()
     folder = Path(tempfile.mkdtemp(prefix="gateway-", dir=folder))
+    # The caller's own WES_*/SERVER_*/SPRING_* settings would replace the shipped defaults.
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("WES_", "SERVER_", "SPRING_"))
+    }
     settings = {
-        **os.environ,
+        **inherited,
         "WES_CROMWELL_URL": cromwell_url,
         "SERVER_PORT": str(port),
         "WES_BLOB_STORAGE_CLIENT_LOCAL_STAGING_PATH": str(folder / "uploads"),
