@@ -118,3 +118,33 @@ class _Flight(Generic[V]):
     def __init__(self, task: "asyncio.Future[V]") -> None:
         self.task = task
         self.waiters = 0
+
+
+class Changes(Generic[K]):
+    """The changes made through this gateway, each of one key (a run) or of everything.
+
+    `mark(key)` moves whenever `key`, or everything, changes: a read of `key` that started at
+    one mark may be kept (or shared) only while the mark is the same, so a change of one run
+    does not throw away the reads of the others.
+    """
+
+    def __init__(self, max_keys: int = 10_000) -> None:
+        self._count = 0
+        self._everything = 0
+        self._keys: dict[K, int] = {}
+        self._max_keys = max_keys
+
+    def mark(self, key: K | None) -> int:
+        """The mark of `key`; of any change at all for `None` (e.g. what a listing shows)."""
+        if key is None:
+            return self._count
+        return max(self._everything, self._keys.get(key, 0))
+
+    def change(self, key: K | None) -> None:
+        """`key` changed; everything, for `None` (or, to bound memory, once many keys have)."""
+        self._count += 1
+        if key is None or len(self._keys) >= self._max_keys:
+            self._everything = self._count
+            self._keys.clear()
+        else:
+            self._keys[key] = self._count

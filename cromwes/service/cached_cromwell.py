@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-from cromwes.cache import LruCache, SingleFlight
+from cromwes.cache import Changes, LruCache, SingleFlight
 from cromwes.config.settings import CacheSettings, CromwellSettings
 from cromwes.cromwell.client import CallObserver, CromwellClient, Params
 from cromwes.cromwell.types import CromwellSubmission, Metadata, QueryResponse, WorkflowIdAndStatus
@@ -67,8 +67,9 @@ class CachedCromwell(CromwellClient):
             QUERY_BYTES, clock=clock
         )
         self._flights: SingleFlight[tuple[object, ...], Any] = SingleFlight()
-        self._epoch = 0
-        """Counts the changes made through this client: a read started before one is not held."""
+        self._changes: Changes[str] = Changes()
+        """The changes made through this client: a read started before its run (for a query:
+        any run) changed is not held, nor shared with reads started after."""
         self._saved = saved
         self._listeners: list[Callable[[str | None], None]] = []
 
@@ -86,12 +87,12 @@ class CachedCromwell(CromwellClient):
         if held is not None:
             self._count("status", "held")
             return held
-        return await self._shared("status", workflow_id, self._load_status)
+        return await self._shared("status", workflow_id, workflow_id, self._load_status)
 
     async def labels(self, workflow_id: str) -> dict[str, str]:
         held = self._labels.get(workflow_id)
         if held is None:
-            held = await self._shared("labels", workflow_id, self._load_labels)
+            held = await self._shared("labels", workflow_id, workflow_id, self._load_labels)
         else:
             self._count("labels", "held")
         return dict(held)  # the caller's own copy: the held one is shared
@@ -102,7 +103,7 @@ class CachedCromwell(CromwellClient):
         if held is not None:
             self._count("query", "held")
             return held
-        return await self._shared("query", key, self._load_query)
+        return await self._shared("query", key, None, self._load_query)
 
     async def metadata(
         self,
@@ -139,42 +140,50 @@ class CachedCromwell(CromwellClient):
             self._changed(workflow_id)
 
     async def _shared(
-        self, operation: str, subject: A, load: Callable[[A, int], Coroutine[Any, Any, T]]
+        self,
+        operation: str,
+        subject: A,
+        run_id: str | None,
+        load: Callable[[A, int], Coroutine[Any, Any, T]],
     ) -> T:
-        """`load(subject, epoch)`, or the same load already in flight since the last change."""
-        epoch = self._epoch
-        flight = (operation, subject, epoch)
+        """`load(subject, mark)`, or the same load already in flight since the last change of
+        `run_id` (of any run, for `None`)."""
+        mark = self._changes.mark(run_id)
+        flight = (operation, subject, mark)
         if flight in self._flights:
             self._count(operation, "shared")
-        answer: T = await self._flights.run(flight, lambda: load(subject, epoch))
+        answer: T = await self._flights.run(flight, lambda: load(subject, mark))
         return answer
 
-    async def _load_status(self, workflow_id: str, epoch: int) -> WorkflowIdAndStatus:
+    async def _load_status(self, workflow_id: str, mark: int) -> WorkflowIdAndStatus:
         answer = await super().status(workflow_id)
-        if not self._seen(workflow_id, answer["status"]) and self._holds(epoch, self._status_ttl):
+        if not self._seen(workflow_id, answer["status"]) and self._holds(
+            workflow_id, mark, self._status_ttl
+        ):
             self._statuses.put(workflow_id, answer, size=1, ttl=self._status_ttl)
         return answer
 
-    async def _load_labels(self, workflow_id: str, epoch: int) -> dict[str, str]:
+    async def _load_labels(self, workflow_id: str, mark: int) -> dict[str, str]:
         labels = await super().labels(workflow_id)
-        if self._holds(epoch, self._status_ttl):
+        if self._holds(workflow_id, mark, self._status_ttl):
             self._labels.put(workflow_id, labels, size=1, ttl=self._status_ttl)
         return labels
 
-    async def _load_query(self, params: tuple[tuple[str, str], ...], epoch: int) -> QueryResponse:
+    async def _load_query(self, params: tuple[tuple[str, str], ...], mark: int) -> QueryResponse:
         answer = await super().query(params)
         rows = answer["results"]
         for row in rows:
             if isinstance(workflow_id := row.get("id"), str):
                 self._seen(workflow_id, row.get("status"))
-        if self._holds(epoch, self._query_ttl):
+        if self._holds(None, mark, self._query_ttl):
             self._queries.put(params, answer, size=ROW_BYTES * (1 + len(rows)), ttl=self._query_ttl)
         return answer
 
-    def _holds(self, epoch: int, ttl: float) -> bool:
-        """Whether an answer read since `epoch` may be held: nothing changed through this client
-        while it was read (it may predate the change), and holding is on."""
-        return epoch == self._epoch and ttl > 0
+    def _holds(self, run_id: str | None, mark: int, ttl: float) -> bool:
+        """Whether an answer read since `mark` may be held: its run (any run, for `None`) did
+        not change through this client while it was read (it may predate the change), and
+        holding is on."""
+        return mark == self._changes.mark(run_id) and ttl > 0
 
     def _seen(self, workflow_id: str, status: object) -> bool:
         """Remember a finished run's status; whether it is finished."""
@@ -185,7 +194,7 @@ class CachedCromwell(CromwellClient):
         return True
 
     def _changed(self, workflow_id: str | None) -> None:
-        self._epoch += 1
+        self._changes.change(workflow_id)
         self._queries.clear()
         if workflow_id is not None:
             self._statuses.discard(workflow_id)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import cast
 
-from cromwes.cache import LruCache, SingleFlight
+from cromwes.cache import Changes, LruCache, SingleFlight
 from cromwes.cromwell.client import CromwellClient
 from cromwes.cromwell.types import Metadata
 from cromwes.errors import RunNotFound
@@ -83,8 +83,8 @@ class RunDetails:
         self._flights: SingleFlight[tuple[str, int], RunDetail] = SingleFlight()
         self._running_ttl = running_ttl
         self._grace = submit_grace_period
-        self._epoch = 0
-        """Counts `forget` calls: a load started before one is not cached."""
+        self._changes: Changes[str] = Changes()
+        """The runs `forget` was told of: a load started before its run changed is not cached."""
 
     @property
     def cache(self) -> LruCache[str, RunDetail]:
@@ -93,16 +93,16 @@ class RunDetails:
     async def get(self, run_id: str) -> RunDetail:
         if (detail := self._cache.get(run_id)) is not None:
             return detail
-        epoch = self._epoch
-        return await self._flights.run((run_id, epoch), lambda: self._load(run_id, epoch))
+        mark = self._changes.mark(run_id)
+        return await self._flights.run((run_id, mark), lambda: self._load(run_id, mark))
 
     def forget(self, run_id: str | None) -> None:
         """Drop what is held of a run this gateway just changed (`CachedCromwell.on_change`)."""
-        self._epoch += 1
+        self._changes.change(run_id)
         if run_id is not None:
             self._cache.discard(run_id)
 
-    async def _load(self, run_id: str, epoch: int) -> RunDetail:
+    async def _load(self, run_id: str, mark: int) -> RunDetail:
         try:
             metadata, size = await self._client.metadata(run_id, include_keys=RUN_KEYS)
         except RunNotFound:
@@ -121,7 +121,7 @@ class RunDetails:
         workflow_level = cast(Metadata, {k: v for k, v in metadata.items() if k != "calls"})
         detail = RunDetail(metadata=workflow_level, tasks=tasks)
         terminal = wes_state(metadata.get("status")).is_terminal
-        if terminal or (epoch == self._epoch and self._running_ttl > 0):
+        if terminal or (mark == self._changes.mark(run_id) and self._running_ttl > 0):
             ttl = None if terminal else self._running_ttl
             self._cache.put(run_id, detail, size=size, ttl=ttl)
         return detail

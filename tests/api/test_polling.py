@@ -114,6 +114,23 @@ async def test_a_cancel_through_the_gateway_shows_at_once(make_stack: MakeStack)
     assert listed.json["runs"][0]["state"] == "CANCELING"
 
 
+async def test_a_change_of_one_run_leaves_the_reads_of_another_shared(stack: Stack) -> None:
+    running = await stack.wes.submit(hello_form(controlled=True))
+    await stack.move(running, "Running")
+    await stack.faults([{"route": "metadata", "kind": "latency", "seconds": 2}])
+    first = asyncio.create_task(stack.wes.get(f"runs/{running}", expect=200))
+    deadline = time.monotonic() + 10
+    while not await cromwell_calls(stack, f"/{running}/metadata"):
+        assert time.monotonic() < deadline, "the first read never reached Cromwell"
+        await asyncio.sleep(0.02)
+    # A change of another run through the gateway, while that read is under way.
+    other = await stack.wes.submit(hello_form(controlled=True))
+    await stack.wes.post(f"runs/{other}/cancel", expect=200)
+    second = await stack.wes.get(f"runs/{running}", expect=200)
+    assert (await first).json["state"] == second.json["state"] == "RUNNING"
+    assert await cromwell_calls(stack, f"/{running}/metadata") == 1
+
+
 async def test_a_change_made_behind_the_gateway_shows_within_the_status_ttl(
     stack: Stack,
 ) -> None:
