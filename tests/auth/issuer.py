@@ -130,6 +130,11 @@ class Issuer:
         )
 
 
+def bearer(token: str) -> dict[str, str]:
+    """The headers of a request carrying `token`."""
+    return {"Authorization": f"Bearer {token}"}
+
+
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 

@@ -9,16 +9,12 @@ import pytest
 from cromwes.auth.keys import jwks_signing_keys, static_key
 from cromwes.config.settings import AuthMethod, Duration
 from tests.auth.conftest import Client, Gateway, error_body, token_auth
-from tests.auth.issuer import FakeClock, Issuer, KeyPair
+from tests.auth.issuer import FakeClock, Issuer, KeyPair, bearer
 
 PROTECTED = "/ga4gh/wes/v1/runs"
 PASSED_AUTH = "/ga4gh/wes/v1/runs/not-a-run/status"
 INTERVAL = 60.0
 MAX_AGE = 3600.0
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def oauth(gateway: Gateway, issuer: Issuer, **token_issuer: Any) -> Client:

@@ -9,7 +9,7 @@ import pytest
 
 from cromwes.config.settings import AuthMethod
 from tests.auth.conftest import Client, Gateway, error_body, token_auth
-from tests.auth.issuer import Issuer, KeyPair, hmac_token, tampered, unsigned_token
+from tests.auth.issuer import Issuer, KeyPair, bearer, hmac_token, tampered, unsigned_token
 
 WES = "/ga4gh/wes/v1"
 RUNS = f"{WES}/runs"
@@ -19,10 +19,6 @@ caller got through authentication and authorization."""
 INVALID_TOKEN = 'Bearer realm="cromwes", error="invalid_token", error_description='
 
 TokenMaker = Callable[[Issuer, KeyPair, KeyPair], str]
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

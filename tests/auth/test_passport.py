@@ -11,7 +11,7 @@ from cromwes.auth.passport import ALIASES, ROUTE_ACTIONS, covers, route_action
 from cromwes.config.settings import AuthMethod, Settings
 from cromwes.models import BASE_PATH
 from tests.auth.conftest import Client, Gateway, error_body, token_auth
-from tests.auth.issuer import AUDIENCE, Issuer, KeyPair
+from tests.auth.issuer import AUDIENCE, Issuer, KeyPair, bearer
 
 WES = AUDIENCE + BASE_PATH
 ALL_ACTIONS = sorted(set(ROUTE_ACTIONS.values()))
@@ -19,10 +19,6 @@ RUN = f"{BASE_PATH}/runs/not-a-run"
 BATCH = f"{BASE_PATH}/batches/not-a-batch"
 """A run id the handlers refuse with 404 before calling Cromwell: a 404 proves the caller got
 through authorization."""
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

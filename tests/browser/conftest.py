@@ -2,7 +2,8 @@
 
 Chromium is the Debian package `.ci/install-deps` installs (`/usr/bin/chromium`), never a
 browser Playwright downloads. Each test gets a fresh profile, and every console error and
-uncaught exception of its pages is collected: a test ends by asserting there were none.
+uncaught exception of its pages is collected: a test ends by asserting there were none (or
+none but the console lines of the API calls it expects to be refused).
 """
 
 import asyncio
@@ -10,12 +11,14 @@ import json
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+import yaml
 from playwright.async_api import async_playwright
 
 from tests.conftest import skip_or_fail
@@ -29,6 +32,8 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = PROJECT / "test-output" / "screenshots"
 """Where the tests leave pictures of each page (git-ignored; README "Dashboard")."""
 TERMINAL = {"COMPLETE", "EXECUTOR_ERROR", "SYSTEM_ERROR", "CANCELED", "PREEMPTED"}
+WAIT_MS = 30_000
+"""How long a page may take to show what a test waits for."""
 
 
 @dataclass
@@ -43,6 +48,12 @@ class Browser:
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
         return page
+
+    def errors_but(self, *statuses: int) -> list[str]:
+        """The errors its pages reported, less Chromium's console line for each API call
+        answered with one of `statuses` ("... responded with a status of 401 ...")."""
+        refused = tuple(f"status of {status}" for status in statuses)
+        return [error for error in self.errors if not any(r in error for r in refused)]
 
 
 MakeBrowser = Callable[..., Awaitable[Browser]]
@@ -75,15 +86,33 @@ async def browser(tmp_path: Path, chromium: Path) -> AsyncIterator[MakeBrowser]:
             await context.close()
 
 
-@pytest.fixture
-async def dev(tmp_path: Path) -> AsyncIterator[Dev]:
-    """`cromwes dev` with its defaults (NO_AUTH), on free ports, running real WDL."""
+@asynccontextmanager
+async def dev_stack(
+    tmp_path: Path, settings: Mapping[str, Any] | None = None
+) -> AsyncIterator[Dev]:
+    """`cromwes dev` on free ports, running real WDL: with its defaults, or with `--config` a
+    file of `settings`; stopped at the end, whatever the test did."""
+    options: list[str] = []
+    if settings is not None:
+        config = tmp_path / "config.yaml"
+        config.write_text(yaml.safe_dump(settings), encoding="utf-8")
+        options = ["--config", str(config)]
     stack = await start_dev(
-        dev_command("--port", "0", "--emulator-port", "0", "--data-dir", str(tmp_path / "data")),
+        dev_command(*options, "--port", "0", "--emulator-port", "0",
+                    "--data-dir", str(tmp_path / "data")),
         cwd=tmp_path, log=tmp_path / "dev.log",
     )  # fmt: skip
-    yield stack
-    await stack.close()
+    try:
+        yield stack
+    finally:
+        await stack.close()
+
+
+@pytest.fixture
+async def dev(tmp_path: Path) -> AsyncIterator[Dev]:
+    """`cromwes dev` with its defaults (NO_AUTH)."""
+    async with dev_stack(tmp_path) as stack:
+        yield stack
 
 
 async def submit(

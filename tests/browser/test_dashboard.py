@@ -10,19 +10,19 @@ from typing import Any
 
 import aiohttp
 import pytest
-import yaml
 
 from tests.browser.conftest import (
     TERMINAL,
+    WAIT_MS,
     MakeBrowser,
+    dev_stack,
     screenshot,
     submit,
     wait_for_state,
 )
-from tests.devstack import Dev, dev_command, hello_run, start_dev
+from tests.devstack import Dev, hello_run
 
 pytestmark = [pytest.mark.external, pytest.mark.wdl]
-WAIT_MS = 30_000
 NO_SIGN_OUT = "only a pasted bearer token can be dropped by the page; the browser keeps the rest"
 
 
@@ -117,22 +117,13 @@ async def test_with_basic_auth_the_browser_signs_in_once_for_pages_and_streams(
     tmp_path: Path, browser: MakeBrowser
 ) -> None:
     password = secrets.token_urlsafe(16)
-    config = tmp_path / "config.yaml"
     users = [{"username": "ada", "password": password}]
-    tree = {
+    settings = {
         "server": {"address": "127.0.0.1"},
         "auth": {"method": "BASIC_AUTH", "basic_auth": {"users": users}},
     }
-    config.write_text(yaml.safe_dump(tree), encoding="utf-8")
-    stack = await start_dev(
-        dev_command("--config", str(config), "--port", "0", "--emulator-port", "0",
-                    "--data-dir", str(tmp_path / "data")),
-        cwd=tmp_path, log=tmp_path / "dev.log",
-    )  # fmt: skip
-    try:
+    async with dev_stack(tmp_path, settings) as stack:
         await _signed_in_and_refused(stack, browser, password)
-    finally:
-        await stack.close()
 
 
 async def _signed_in_and_refused(stack: Dev, browser: MakeBrowser, password: str) -> None:
@@ -157,8 +148,7 @@ async def _signed_in_and_refused(stack: Dev, browser: MakeBrowser, password: str
     await page.goto(f"{stack.gateway_url}/ui/")
     await page.locator("#notice:has-text('Sign-in needed')").wait_for(timeout=WAIT_MS)
     assert await page.locator("#runs tbody tr").count() == 0
-    refused = [e for e in stranger.errors if "status of 401" not in e]
-    assert refused == [], "only the refused API calls may show as errors"
+    assert stranger.errors_but(401) == [], "only the refused API calls may show as errors"
 
 
 def _name(name: str) -> dict[str, Any]:
