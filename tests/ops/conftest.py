@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import yaml
 from pytest_aiohttp import AiohttpServer
@@ -33,6 +34,8 @@ NGINX_DIR = ROOT / "nginx"
 TEMPLATE_VARIABLES = ("NGINX_LISTEN", "CROMWES_UPSTREAMS", "CROMWES_PREFIX")
 CLIENT_SUBJECT = "CN=cromwes-client,O=cromwes"
 """The subject nginx reports for make-certs.sh's client certificate (RFC 2253 order)."""
+WES = "/ga4gh/wes/v1"
+"""The WES API's base path, as the spec writes it (nginx serves it below a prefix)."""
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,15 @@ PREFIX = "/wes"
 async def emulator(aiohttp_server: AiohttpServer, tmp_path: Path) -> EmulatedCromwell:
     config = EmulatorConfig(data_dir=tmp_path / "emulator", mode="controlled")
     return await emulated_cromwell(aiohttp_server, config)
+
+
+async def move(emulator: EmulatedCromwell, run_id: str, status: str) -> None:
+    """Move a run of the controlled `emulator` to the Cromwell `status` (the emulator README,
+    "Moving a controlled workflow")."""
+    async with aiohttp.ClientSession() as session:
+        url = f"{emulator.admin_url}/_emulator/workflows/{run_id}/status"
+        async with session.post(url, data=json.dumps({"status": status})) as response:
+            assert response.status == 200, await response.text()
 
 
 def proxied_gateway_settings(

@@ -15,13 +15,13 @@ import aiohttp
 import pytest
 
 from tests.conftest import skip_or_fail
+from tests.ops.conftest import WES
 from tests.servers import free_port, stop, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "examples" / "deploy"
 UNITS = ("cromwes.service", "cromwes-emulator.service")
 INSTALLED_BIN = "/opt/cromwes/venv/bin/"
-WES = "/ga4gh/wes/v1"
 
 
 def unit(name: str) -> configparser.ConfigParser:

@@ -2,7 +2,6 @@
 mutual TLS: events arrive while the stream is open (nothing buffers them), keep-alives pass,
 and the dashboard works in Chromium with the client's certificate."""
 
-import json
 from pathlib import Path
 
 import aiohttp
@@ -13,17 +12,18 @@ from tests.api.sse import open_stream
 from tests.browser.conftest import MakeBrowser, browser, chromium, screenshot
 from tests.emulated import EmulatedCromwell
 from tests.ops.conftest import (
+    WES,
     Certs,
     GatewayProcess,
     Nginx,
     StartGateway,
+    move,
     proxied_gateway_settings,
 )
 
 pytestmark = pytest.mark.external
 __all__ = ["browser", "chromium"]
 """The browser fixtures, shared with tests/browser."""
-WES = "/ga4gh/wes/v1"
 
 
 @pytest.fixture
@@ -47,10 +47,10 @@ async def test_events_reach_the_client_through_nginx_as_they_happen(
         async with open_stream(client, url) as stream:
             assert (await stream.next()).data["state"] == "QUEUED"
             assert await stream.comment(within=10) == "ping"
-            await _move(emulator, run_id, "Running")
+            await move(emulator, run_id, "Running")
             running = await stream.next()
             assert (running.event, running.data["state"]) == ("state", "RUNNING")
-            await _move(emulator, run_id, "Succeeded")
+            await move(emulator, run_id, "Succeeded")
             rest = await stream.rest()
         assert rest[-1].data["state"] == "COMPLETE"
 
@@ -64,7 +64,7 @@ async def test_the_dashboard_works_under_the_prefix_with_the_client_certificate(
         client.post(f"{proxy.url}{WES}/runs", data=hello_form(controlled=True)) as response,
     ):
         run_id = (await response.json())["run_id"]
-    await _move(emulator, run_id, "Succeeded")
+    await move(emulator, run_id, "Succeeded")
     chromium = await browser(
         client_certificates=[
             {
@@ -88,10 +88,3 @@ async def test_the_dashboard_works_under_the_prefix_with_the_client_certificate(
     assert (await stdout.get_attribute("href") or "").startswith(f"{proxy.url}{WES}/runs/")
     await screenshot(page, "run-through-nginx")
     assert chromium.errors == []
-
-
-async def _move(emulator: EmulatedCromwell, run_id: str, status: str) -> None:
-    async with aiohttp.ClientSession() as session:
-        url = f"{emulator.admin_url}/_emulator/workflows/{run_id}/status"
-        async with session.post(url, data=json.dumps({"status": status})) as response:
-            assert response.status == 200, await response.text()

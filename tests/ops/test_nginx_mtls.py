@@ -1,7 +1,6 @@
 """cromwes in NO_AUTH behind the real nginx of nginx/: only clients of the configured CA get in,
 and the URLs in run logs point at nginx."""
 
-import json
 import ssl
 import uuid
 from pathlib import Path
@@ -15,15 +14,16 @@ from tests.emulated import EmulatedCromwell
 from tests.ops.conftest import (
     CLIENT_SUBJECT,
     PREFIX,
+    WES,
     Certs,
     GatewayProcess,
     Nginx,
     StartGateway,
+    move,
     proxied_gateway_settings,
 )
 
 pytestmark = pytest.mark.external
-WES = "/ga4gh/wes/v1"
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ async def test_a_client_of_the_ca_is_served_and_log_urls_point_at_nginx(
         async with client.post(f"{proxy.url}{WES}/runs", data=hello_form(controlled=True)) as r:
             assert r.status == 200, await r.text()
             run_id = (await r.json())["run_id"]
-        await _move(emulator, run_id, "Succeeded")
+        await move(emulator, run_id, "Succeeded")
         async with client.get(f"{proxy.url}{WES}/runs/{run_id}") as response:
             assert response.status == 200, await response.text()
             request_id = response.headers["X-Request-ID"]
@@ -106,13 +106,6 @@ async def _audit(gateway: GatewayProcess, action: str, run_id: str) -> dict[str,
         )
 
     return [line for line in await gateway.lines_until(wanted) if wanted(line)][-1]
-
-
-async def _move(emulator: EmulatedCromwell, run_id: str, status: str) -> None:
-    async with aiohttp.ClientSession() as session:
-        url = f"{emulator.admin_url}/_emulator/workflows/{run_id}/status"
-        async with session.post(url, data=json.dumps({"status": status})) as response:
-            assert response.status == 200, await response.text()
 
 
 def _tls(context: ssl.SSLContext) -> aiohttp.TCPConnector:

@@ -14,10 +14,9 @@ from cromwes.app import create_app
 from cromwes.config.loading import settings_from_tree
 from cromwes.emulator.config import EmulatorConfig
 from tests.emulated import emulated_cromwell
-from tests.ops.conftest import Certs, StartNginx
+from tests.ops.conftest import WES, Certs, StartNginx
 
 pytestmark = pytest.mark.external
-WES = "/ga4gh/wes/v1"
 SHARED_SECRET = "replicas-share-this-page-token-secret"
 PAGE_SIZE = 4
 
