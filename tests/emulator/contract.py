@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from tests.emulator.structure import Allowances, Swagger, lines, shape_problems
-from tests.emulator.wdltypes import WdlTypes
+from tests.emulator.wdltypes import WdlTypes, wdl_types
 
 Recorded = Callable[[str], Any]
 
@@ -41,6 +41,11 @@ DOCKER = (
     "reported only by backends that pull a Docker image; the emulator is a Local backend "
     "without Docker"
 )
+NO_DOCKER_SIZE = {"$.calls.*[].compressedDockerSize": DOCKER}
+"""The Docker key of a recorded call that the emulator's calls lack."""
+NO_DOCKER = {**NO_DOCKER_SIZE, "$.calls.*[].dockerImageUsed": DOCKER}
+"""The Docker keys of a recorded call that the emulator's calls lack, where the recording names
+the image it used too."""
 
 SWAGGER_DEVIATIONS: dict[str, Any] = {
     # cromwell-api.md §2.6.9: the swagger types `labels` as a string; Cromwell returns an object.
@@ -66,6 +71,21 @@ def assert_contract(
     assert not problems, "shape differs from the recording:\n" + lines(problems)
     invalid = swagger.problems(definition, body)
     assert not invalid, f"not a valid {definition}:\n" + lines(invalid)
+
+
+async def assert_metadata_contract(
+    body: Any,
+    recorded: Any,
+    swagger: Swagger,
+    allowances: Allowances | None = None,
+    *,
+    source: str,
+    dependencies: Mapping[str, str] | None = None,
+) -> None:
+    """`assert_contract` of a workflow's metadata, its WDL values checked against the types that
+    its `source` (and the `dependencies` it imports) declare."""
+    types = await wdl_types(source, dependencies)
+    assert_contract(body, recorded, swagger, "WorkflowMetadataResponse", allowances, types)
 
 
 def metadata_allowances(*extra: str) -> Allowances:

@@ -111,6 +111,11 @@ async def get_json(session: aiohttp.ClientSession, path: str, expect: int = 200)
         return body
 
 
+async def metadata(session: aiohttp.ClientSession, workflow_id: str, query: str = "") -> Any:
+    """A workflow's metadata (`GET /api/workflows/v1/{id}/metadata`, `query` appended)."""
+    return await get_json(session, f"{API}/{workflow_id}/metadata{query}")
+
+
 async def post_json(
     session: aiohttp.ClientSession, path: str, body: Any = None, expect: int = 200
 ) -> Any:

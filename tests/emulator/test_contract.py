@@ -15,14 +15,24 @@ import pytest
 from tests.emulator.conftest import Connect
 from tests.emulator.contract import (
     CALL_CACHING_KEYS,
-    DOCKER,
     EXTRA,
+    NO_DOCKER_SIZE,
     Recorded,
     assert_contract,
+    assert_metadata_contract,
     metadata_allowances,
     nested,
 )
-from tests.emulator.helpers import API, HELLO_DRAFT2, get_json, move, post_json, submit, wait_status
+from tests.emulator.helpers import (
+    API,
+    HELLO_DRAFT2,
+    get_json,
+    metadata,
+    move,
+    post_json,
+    submit,
+    wait_status,
+)
 from tests.emulator.structure import Allowances, Swagger, lines, recorded_places, shape_problems
 from tests.emulator.wdltypes import wdl_types
 
@@ -82,10 +92,6 @@ def read(path: str) -> str:
     return Path(path).read_text(encoding="utf-8")
 
 
-async def metadata(session: aiohttp.ClientSession, workflow_id: str, query: str = "") -> Any:
-    return await get_json(session, f"{API}/{workflow_id}/metadata{query}")
-
-
 async def test_justifications_hold(recorded: Recorded) -> None:
     for place, recording in EXTRA.items():
         assert place in recorded_places(recorded(recording)), f"{recording} has no {place!r}"
@@ -118,12 +124,8 @@ async def test_submitted_metadata(
     submitted = await submit(controlled, HELLO_DRAFT2, inputs={}, labels={"org.x": "vitamin-d"})
     body = await metadata(controlled, submitted["id"])
     assert "workflowName" not in body
-    assert_contract(
-        body,
-        recorded("metadata-submitted.json"),
-        swagger,
-        "WorkflowMetadataResponse",
-        types=await wdl_types(HELLO_DRAFT2),
+    await assert_metadata_contract(
+        body, recorded("metadata-submitted.json"), swagger, source=HELLO_DRAFT2
     )
 
 
@@ -156,12 +158,8 @@ async def test_running_with_queued_call(
     await move(controlled, submitted["id"], status="Running", calls_status="QueuedInCromwell")
     body = await metadata(controlled, submitted["id"], "?expandSubWorkflows=true")
     assert body["calls"]["test.hello"][0]["executionStatus"] == "QueuedInCromwell"
-    assert_contract(
-        body,
-        recorded("metadata-running-queued.json"),
-        swagger,
-        "WorkflowMetadataResponse",
-        types=await wdl_types(HELLO_DRAFT2),
+    await assert_metadata_contract(
+        body, recorded("metadata-running-queued.json"), swagger, source=HELLO_DRAFT2
     )
 
 
@@ -177,18 +175,9 @@ async def test_running_call(
     assert element["executionStatus"] == "Running"
     assert "end" not in element
     assert "returnCode" not in element
-    allowances = Allowances(
-        missing={
-            "$.calls.*[].compressedDockerSize": DOCKER,
-        }
-    )
-    assert_contract(
-        body,
-        recorded("metadata-running.json"),
-        swagger,
-        "WorkflowMetadataResponse",
-        allowances,
-        await wdl_types(HELLO_DRAFT2),
+    allowances = Allowances(missing=NO_DOCKER_SIZE)
+    await assert_metadata_contract(
+        body, recorded("metadata-running.json"), swagger, allowances, source=HELLO_DRAFT2
     )
 
 
@@ -199,12 +188,8 @@ async def test_running_metadata_without_calls(
     await move(controlled, submitted["id"], status="Running")
     body = await metadata(controlled, submitted["id"], "?excludeKey=calls&expandSubWorkflows=false")
     assert body["calls"] == {}
-    assert_contract(
-        body,
-        recorded("metadata-excludekey-calls.json"),
-        swagger,
-        "WorkflowMetadataResponse",
-        types=await wdl_types(HELLO_DRAFT2),
+    await assert_metadata_contract(
+        body, recorded("metadata-excludekey-calls.json"), swagger, source=HELLO_DRAFT2
     )
 
 
@@ -239,12 +224,8 @@ async def test_failed_metadata(
         "Job test.hello:NA:1 exited with return code 1"
     )
     assert body["failures"][0]["message"] == "Workflow failed"
-    assert_contract(
-        body,
-        recorded("metadata-failed.json"),
-        swagger,
-        "WorkflowMetadataResponse",
-        types=await wdl_types(HELLO_DRAFT2),
+    await assert_metadata_contract(
+        body, recorded("metadata-failed.json"), swagger, source=HELLO_DRAFT2
     )
 
 
@@ -262,13 +243,12 @@ async def test_failing_scatter_of_50_shards(
     allowances = metadata_allowances(
         "$.workflowProcessingEvents", "$.submittedFiles.workflowUrl", "$.calls.*[].commandLine"
     )
-    assert_contract(
+    await assert_metadata_contract(
         body,
         recorded("metadata-failed-with-shards.json"),
         swagger,
-        "WorkflowMetadataResponse",
         allowances,
-        await wdl_types(SCATTERED_1_0),
+        source=SCATTERED_1_0,
     )
 
 
@@ -315,13 +295,12 @@ async def test_retried_shard(
     )
     # The 2017 example calls the retried attempt `Preempted`; current Cromwell reports
     # `RetryableFailure` (cromwell-api.md §2.4), so elements are matched by shape alone.
-    assert_contract(
+    await assert_metadata_contract(
         body,
         recorded("metadata-scatter-preempted-retry.json"),
         swagger,
-        "WorkflowMetadataResponse",
         allowances,
-        await wdl_types(SCATTERED_1_0),
+        source=SCATTERED_1_0,
     )
 
 
@@ -341,13 +320,13 @@ async def test_subworkflows_not_expanded(
     assert all("subWorkflowMetadata" not in e and e["subWorkflowId"] for e in elements)
     assert set(body["submittedFiles"]["imports"]) == set(SUB_DEPENDENCIES)
     allowances = metadata_allowances("$.workflowProcessingEvents")
-    assert_contract(
+    await assert_metadata_contract(
         body,
         recorded("metadata-subworkflow-not-expanded.json"),
         swagger,
-        "WorkflowMetadataResponse",
         allowances,
-        await wdl_types(SUB_MAIN, SUB_DEPENDENCIES),
+        source=SUB_MAIN,
+        dependencies=SUB_DEPENDENCIES,
     )
 
 
@@ -362,13 +341,13 @@ async def test_subworkflows_expanded(
     assert innermost["rootWorkflowId"] == workflow_id
     assert innermost["calls"]["wf_foo.foo"][0]["executionStatus"] == "Done"
     allowances = Allowances(missing=nested(CALL_CACHING_KEYS, 2))
-    assert_contract(
+    await assert_metadata_contract(
         body,
         recorded("metadata-subworkflows-expanded-scatters.json"),
         swagger,
-        "WorkflowMetadataResponse",
         allowances,
-        await wdl_types(SUB_MAIN, SUB_DEPENDENCIES),
+        source=SUB_MAIN,
+        dependencies=SUB_DEPENDENCIES,
     )
 
 

@@ -9,23 +9,22 @@ request, and compares the body with the recorded one: keys, JSON types and WDL v
 
 import json
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
 
 from tests.emulator.contract import (
     CALL_CACHING_KEYS,
-    DOCKER,
+    NO_DOCKER,
+    NO_DOCKER_SIZE,
     SUCCEEDED,
     Recorded,
-    assert_contract,
+    assert_metadata_contract,
     metadata_allowances,
     nested,
 )
-from tests.emulator.helpers import API, get_json, move, submit
+from tests.emulator.helpers import API, get_json, metadata, move, submit
 from tests.emulator.structure import Allowances, Swagger
-from tests.emulator.wdltypes import wdl_types
 
 MORE = "more/"
 METADATA_SOURCE = {
@@ -49,10 +48,6 @@ def wdl_of(recorded: Recorded, recording: str) -> str:
 
 def exists(path: str) -> bool:
     return Path(path).exists()
-
-
-async def metadata(session: aiohttp.ClientSession, workflow_id: str, query: str = "") -> Any:
-    return await get_json(session, f"{API}/{workflow_id}/metadata{query}")
 
 
 async def test_justifications_hold(recorded: Recorded) -> None:
@@ -103,10 +98,9 @@ async def test_every_call_a_cache_hit(
         for path in hit["outputs"].values():
             assert "/cacheCopy/execution/" in path
             assert exists(path)
-    allowances = Allowances(missing={"$.calls.*[].compressedDockerSize": DOCKER})
-    types = await wdl_types(source)
-    assert_contract(
-        body, recorded(MORE + recording), swagger, "WorkflowMetadataResponse", allowances, types
+    allowances = Allowances(missing=NO_DOCKER_SIZE)
+    await assert_metadata_contract(
+        body, recorded(MORE + recording), swagger, allowances, source=source
     )
 
 
@@ -134,14 +128,10 @@ async def test_some_calls_cache_hits(
     assert exists(ran["stdout"])
     allowances = Allowances(
         extra={"$.workflowRoot": "metadata-succeeded.json (AWS Batch writes none)"},
-        missing={
-            "$.calls.*[].compressedDockerSize": DOCKER,
-            "$.calls.*[].dockerImageUsed": DOCKER,
-        },
+        missing=NO_DOCKER,
     )
-    types = await wdl_types(source)
-    assert_contract(
-        body, recorded(MORE + recording), swagger, "WorkflowMetadataResponse", allowances, types
+    await assert_metadata_contract(
+        body, recorded(MORE + recording), swagger, allowances, source=source
     )
 
 
@@ -178,10 +168,7 @@ async def test_failed_calls_without_return_code(
     causes = [cause["message"] for cause in body["failures"][0]["causedBy"]]
     assert len(causes) == 3
     assert any("return code 2" in cause for cause in causes)
-    types = await wdl_types(source)
-    assert_contract(
-        body, recorded(MORE + recording), swagger, "WorkflowMetadataResponse", types=types
-    )
+    await assert_metadata_contract(body, recorded(MORE + recording), swagger, source=source)
 
 
 async def test_failed_call_never_started(
@@ -201,14 +188,9 @@ async def test_failed_call_never_started(
     assert message.endswith("/execution/stderr.submit")
     assert exists(message.removeprefix(prefix))
     assert not exists(call["stdout"])
-    types = await wdl_types(source)
-    assert_contract(
-        body,
-        recorded(MORE + recording),
-        swagger,
-        "WorkflowMetadataResponse",
-        Allowances(missing=METADATA_SOURCE),
-        types,
+    allowances = Allowances(missing=METADATA_SOURCE)
+    await assert_metadata_contract(
+        body, recorded(MORE + recording), swagger, allowances, source=source
     )
 
 
@@ -237,9 +219,8 @@ async def test_failed_call_with_a_negative_return_code(
             'ones wrap it in "Workflow failed" (metadata-failed.json)'
         },
     )
-    types = await wdl_types(source)
-    assert_contract(
-        body, recorded(MORE + recording), swagger, "WorkflowMetadataResponse", allowances, types
+    await assert_metadata_contract(
+        body, recorded(MORE + recording), swagger, allowances, source=source
     )
 
 
@@ -281,17 +262,15 @@ workflow Optimus {
     papi_only = ("backendLabels", "backendLogs", "jes", "labels", "preemptible")
     allowances = Allowances(
         missing={
-            "$.calls.*[].compressedDockerSize": DOCKER,
+            **NO_DOCKER,
             **{f"$.calls.*[].{key}": PAPI for key in papi_only},
             **CALL_CACHING_KEYS,
             **METADATA_SOURCE,
-            "$.calls.*[].dockerImageUsed": DOCKER,
             "$.workflowLog": PAPI,
         }
     )
-    types = await wdl_types(source)
-    assert_contract(
-        body, recorded(MORE + recording), swagger, "WorkflowMetadataResponse", allowances, types
+    await assert_metadata_contract(
+        body, recorded(MORE + recording), swagger, allowances, source=source
     )
 
 
@@ -330,9 +309,8 @@ async def test_aborted_after_a_restart_has_failed_calls(
     logs = await get_json(controlled, f"{API}/{workflow_id}/logs")
     assert logs == {"id": workflow_id}
     allowances = Allowances(missing={**METADATA_SOURCE, **NO_CACHE_RESULT})
-    types = await wdl_types(source)
-    assert_contract(
-        body, recorded(MORE + recording), swagger, "WorkflowMetadataResponse", allowances, types
+    await assert_metadata_contract(
+        body, recorded(MORE + recording), swagger, allowances, source=source
     )
 
 
@@ -374,14 +352,8 @@ async def test_nested_scatter_is_a_scatterat_pseudo_subworkflow(
         e["subWorkflowMetadata"]["id"] for e in outer
     ], "stable sub-workflow ids"
     allowances = Allowances(missing={**METADATA_SOURCE, **nested(CALL_CACHING_KEYS, 1)})
-    types = await wdl_types(source)
-    assert_contract(
-        body,
-        recorded(MORE + NESTED_SCATTER),
-        swagger,
-        "WorkflowMetadataResponse",
-        allowances,
-        types,
+    await assert_metadata_contract(
+        body, recorded(MORE + NESTED_SCATTER), swagger, allowances, source=source
     )
 
 
@@ -410,17 +382,9 @@ async def test_pair_and_map_outputs(
     assert sorted(call["outputs"]["pair_test"]) == expected
     outputs = await get_json(controlled, f"{API}/{submitted['id']}/outputs")
     assert outputs["outputs"] == body["outputs"]
-    allowances = Allowances(
-        missing={
-            **METADATA_SOURCE,
-            **CALL_CACHING_KEYS,
-            "$.calls.*[].compressedDockerSize": DOCKER,
-            "$.calls.*[].dockerImageUsed": DOCKER,
-        }
-    )
-    types = await wdl_types(source)
-    assert_contract(
-        body, recorded(MORE + recording), swagger, "WorkflowMetadataResponse", allowances, types
+    allowances = Allowances(missing={**METADATA_SOURCE, **CALL_CACHING_KEYS, **NO_DOCKER})
+    await assert_metadata_contract(
+        body, recorded(MORE + recording), swagger, allowances, source=source
     )
 
 
@@ -460,18 +424,17 @@ async def test_synthetic_requests_ask_for_the_same_shapes(
     assert exists(pair["left"])
     assert all(exists(p) for p in pair["right"].values())
     allowances = Allowances(
-        missing={"$.calls.*[].compressedDockerSize": DOCKER},
+        missing=NO_DOCKER_SIZE,
         extra={"$.calls.*[].jobId": "a missed call runs (more/metadata-awsbatch-s3-partial-"
                "cachehit-v77.json)", "$.calls.*[].commandLine": "the same",
                "$.calls.*[].backendStatus": "the same"},
     )  # fmt: skip
-    assert_contract(
+    await assert_metadata_contract(
         body,
         recorded(MORE + "metadata-callcached-all-hits-local-v91.json"),
         swagger,
-        "WorkflowMetadataResponse",
         allowances,
-        await wdl_types(SYNTHETIC_WDL),
+        source=SYNTHETIC_WDL,
     )
     failed = {"name": "killed", "status": "Failed", "shards": 2, "failing_shards": [1],
               "fails_as": "killed", "restarted": False}  # fmt: skip

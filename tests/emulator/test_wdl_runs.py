@@ -16,13 +16,19 @@ import pytest_asyncio
 from cromwes.emulator.config import EmulatorConfig
 from cromwes.emulator.server import EmulatorServer
 from tests.emulated import emulator_session
-from tests.emulator.contract import CALL_CACHING_KEYS, DOCKER, assert_contract, nested
+from tests.emulator.contract import (
+    CALL_CACHING_KEYS,
+    NO_DOCKER_SIZE,
+    assert_metadata_contract,
+    nested,
+)
 from tests.emulator.helpers import (
     API,
     HELLO_1_0,
     HELLO_DRAFT2,
     LONG,
     get_json,
+    metadata,
     post_json,
     process_group_alive,
     submit,
@@ -131,10 +137,6 @@ async def emulator(
         emulator_session(server) as session,
     ):
         yield session
-
-
-async def metadata(session: aiohttp.ClientSession, workflow_id: str, query: str = "") -> Any:
-    return await get_json(session, f"{API}/{workflow_id}/metadata{query}")
 
 
 def read(path: str) -> str:
@@ -290,14 +292,7 @@ async def test_nested_scatter_runs_as_scatterat_pseudo_subworkflows(
             **nested(CALL_CACHING_KEYS, 1),
         }
     )
-    assert_contract(
-        body,
-        recording,
-        swagger,
-        "WorkflowMetadataResponse",
-        allowances,
-        await wdl_types(source),
-    )
+    await assert_metadata_contract(body, recording, swagger, allowances, source=source)
 
 
 async def test_abort_kills_the_task_process_group(
@@ -320,7 +315,7 @@ async def test_abort_kills_the_task_process_group(
     pgid = int(job_ids[0])
     assert process_group_alive(pgid)
     running = await metadata(emulator, workflow_id)
-    docker_only = Allowances(missing={"$.calls.*[].compressedDockerSize": DOCKER})
+    docker_only = Allowances(missing=NO_DOCKER_SIZE)
     problems = shape_problems(
         running, recorded("metadata-running.json"), docker_only, await wdl_types(LONG)
     )
