@@ -15,42 +15,29 @@ _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 """A LogRecord's own attributes; any other attribute came from `extra=` and is a field."""
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per record; extra fields given to the logger are kept as keys."""
+class LineFormatter(logging.Formatter):
+    """A record as the gateway's line in `log_format`: one JSON object, with the extra fields
+    given to the logger kept as keys; or `time LEVEL logger: message`, for people. A traceback
+    is the JSON line's `exception`, or follows the text line."""
 
-    def __init__(self) -> None:
+    def __init__(self, log_format: LogFormat) -> None:
         super().__init__()
-        self._stamps = TimeStamps(LogFormat.JSON)
+        self._json = log_format is LogFormat.JSON
+        self._stamps = TimeStamps(log_format)
 
     def format(self, record: logging.LogRecord) -> str:
         return self.line(record).decode().rstrip("\n")
 
     def line(self, record: logging.LogRecord) -> bytes:
-        fields = {k: v for k, v in vars(record).items() if k not in _STANDARD}
-        if record.exc_info:
-            fields["exception"] = self.formatException(record.exc_info)
-        return json_line(
-            self._stamps(record.created), record.levelname, record.name, record.getMessage(), fields
-        )
-
-
-class TextFormatter(logging.Formatter):
-    """`time LEVEL logger: message`, for people."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._stamps = TimeStamps(LogFormat.TEXT)
-
-    def format(self, record: logging.LogRecord) -> str:
-        return self.line(record).decode().rstrip("\n")
-
-    def line(self, record: logging.LogRecord) -> bytes:
-        text = text_line(
-            self._stamps(record.created), record.levelname, record.name, record.getMessage()
-        )
-        if record.exc_info:
-            text += (self.formatException(record.exc_info) + "\n").encode()
-        return text
+        stamp, message = self._stamps(record.created), record.getMessage()
+        trace = self.formatException(record.exc_info) if record.exc_info else None
+        if self._json:
+            fields = {k: v for k, v in vars(record).items() if k not in _STANDARD}
+            if trace is not None:
+                fields["exception"] = trace
+            return json_line(stamp, record.levelname, record.name, message, fields)
+        text = text_line(stamp, record.levelname, record.name, message)
+        return text if trace is None else text + (trace + "\n").encode()
 
 
 class RequestIdFilter(logging.Filter):
@@ -70,7 +57,7 @@ class LinesHandler(logging.Handler):
         super().__init__()
         self._lines = lines
         self._writer = writer
-        self._formatter = JsonFormatter() if log_format is LogFormat.JSON else TextFormatter()
+        self._formatter = LineFormatter(log_format)
         self.addFilter(RequestIdFilter())
 
     def emit(self, record: logging.LogRecord) -> None:
