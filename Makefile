@@ -15,7 +15,7 @@ DATA_DIR ?= .data/emulator
 # Make variables, not settings: WES_PORT would otherwise reach cromwes as an unknown WES_* setting.
 unexport WES_PORT EMULATOR_PORT DATA_DIR
 
-.PHONY: dev test lint pytest deps e2e bench bench-load clean
+.PHONY: dev test lint pytest deps e2e bench bench-deps bench-load clean
 
 $(INSTALLED): setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,9 +45,12 @@ pytest: $(INSTALLED)
 e2e: $(INSTALLED)
 	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 
-## Performance figures for the README (not a test, not in CI); wrk comes with deps.
-bench: $(INSTALLED) deps
+## Performance figures for the README (not a test, not in CI): the venv and wrk, none of the test programs.
+bench: $(INSTALLED) bench-deps
 	$(BIN)/python -m bench
+
+bench-deps:
+	.ci/install-deps wrk
 
 bench-load: $(INSTALLED)
 	$(BIN)/python -m bench.load
