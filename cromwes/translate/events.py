@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from cromwes.cromwell.types import Metadata, QueryResult
 from cromwes.errors import InvalidRequest
 from cromwes.models import State
@@ -46,10 +48,23 @@ class Event:
     time: int
     """When Cromwell says it happened, in milliseconds since the epoch (orders the events)."""
     data: Mapping[str, Any] = field(compare=False)
+    _data_json: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def order(self) -> tuple[int, str]:
         return (self.time, self.key)
+
+    @property
+    def data_json(self) -> str:
+        """`data` as the JSON text of the SSE `data:` field. A watcher hands the same event to
+        every subscriber, so it is encoded the first time one sends it and kept: a thousand
+        subscribers cost one encoding, not a thousand."""
+        text = self._data_json
+        if text is None:
+            text = orjson.dumps(self.data).decode()
+            # Only a cache of what `data` encodes to; everything the event says stays frozen.
+            object.__setattr__(self, "_data_json", text)
+        return text
 
 
 def key_hash(key: str) -> int:
