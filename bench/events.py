@@ -1,11 +1,14 @@
 """`python -m bench.events`: 1,000 event-stream subscribers to 10 running runs (issue 16).
 
 What Cromwell pays for them (its calls per second, read from the emulator's request log) beside
-what it pays for one subscriber per run, and the gateway's RSS, idle and with every stream open.
+what it pays for one subscriber per run, and the gateway's RSS, idle and with every stream open;
+then what the gateway's CPU pays to send one run's history to many subscribers at once (each
+event is encoded once, whatever the number of streams that send it).
 Loopback only, about a minute; `figures(stack)` gives the rows to `make bench`'s table.
 """
 
 import asyncio
+import os
 import sys
 import time
 import urllib.request
@@ -22,6 +25,8 @@ SUBSCRIBERS = 1000
 POLL_INTERVAL = float(EventsSettings().poll_interval)
 WINDOW = 10.0
 """Seconds over which Cromwell's calls are counted."""
+HISTORY_SHARDS = 2000
+HISTORY_SUBSCRIBERS = 100
 Figure = tuple[str, str, str, bool | None]
 """(measure, figure, goal, met), as the rows of `make bench`."""
 
@@ -85,12 +90,65 @@ async def _after_hang_up(bench: Stack) -> int:
     return await asyncio.to_thread(_cromwell_calls, bench)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (/proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _history_reader(
+    session: aiohttp.ClientSession, url: str, events: int, read: asyncio.Event | None = None
+) -> None:
+    """Read a stream until `events` events came; then hang up, or with `read`, set it and go
+    on reading (until cancelled)."""
+    async with session.get(url, headers={"Accept": "text/event-stream"}) as response:
+        if response.status != 200:
+            raise RuntimeError(f"GET {url}: {response.status}")
+        seen = 0
+        async for line in response.content:
+            seen += line.startswith(b"data:")
+            if seen == events:
+                if read is None:
+                    return
+                read.set()
+    raise RuntimeError(f"GET {url}: the stream ended after {seen} of {events} events")
+
+
+async def _history_fan_out(bench: Stack) -> tuple[float, float]:
+    """The gateway's CPU seconds, and the wall seconds, to send `HISTORY_SUBSCRIBERS` clients
+    at once the history of a run whose `HISTORY_SHARDS` shards are running (every start, then
+    the run's state). A first client has read it and stays: the run's details are loaded and
+    its watcher runs, so what is measured is the fan-out."""
+    [run_id] = bench.synthetic(count=1, status="Running", shards=HISTORY_SHARDS)
+    url = f"{bench.wes}/runs/{run_id}/events?history=true"
+    events = HISTORY_SHARDS + 1
+    connector = aiohttp.TCPConnector(limit=0)
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=30)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        read = asyncio.Event()
+        first = asyncio.create_task(_history_reader(session, url, events, read))
+        try:
+            async with asyncio.timeout(120):
+                await read.wait()
+                cpu, started = _cpu_seconds(bench.gateway_pid), time.monotonic()
+                await asyncio.gather(
+                    *(_history_reader(session, url, events) for _ in range(HISTORY_SUBSCRIBERS))
+                )
+                return _cpu_seconds(bench.gateway_pid) - cpu, time.monotonic() - started
+        finally:
+            first.cancel()
+            await asyncio.gather(first, return_exceptions=True)
+
+
 async def _figures(bench: Stack) -> list[Figure]:
     run_ids = bench.synthetic(count=RUNS, status="Running")
     idle = rss_kib(bench.gateway_pid)
     one_rate, _ = await _while_subscribed(bench, run_ids, per_run=1)
     many_rate, many_rss = await _while_subscribed(bench, run_ids, per_run=SUBSCRIBERS // RUNS)
     left = await _after_hang_up(bench)
+    cpu, wall = await _history_fan_out(bench)
+    sent = HISTORY_SUBSCRIBERS * (HISTORY_SHARDS + 1)
     growth, many_mb = (many_rss - idle) / 1024, many_rss / 1024
     # One watcher per run looks once per `events.poll_interval` (1 s): Cromwell's load is bounded
     # by the runs watched, never by their subscribers.
@@ -105,6 +163,9 @@ async def _figures(bench: Stack) -> list[Figure]:
          f"{many_mb:.0f} MB (+{growth:.0f} MB over none open)", "growth < 100 MB",
          growth < 100),
         ("events: Cromwell calls in 2 s after every client hung up", str(left), "0", left == 0),
+        (f"events: gateway CPU to send a {HISTORY_SHARDS:,}-task run's history to "
+         f"{HISTORY_SUBSCRIBERS} subscribers at once",
+         f"{cpu:.2f} s, {cpu / sent * 1e6:.1f} µs per event sent ({wall:.1f} s wall)", "", None),
     ]  # fmt: skip
 
 

@@ -7,7 +7,6 @@ stream, and share one watcher per run or per filter (`cromwes.service.watching`)
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
-import orjson
 from aiohttp import web
 from aiohttp_apigami import docs, querystring_schema
 from aiohttp_sse import EventSourceResponse
@@ -51,7 +50,8 @@ class RunEventsQuery(Schema):
         "state changes, the first event being the current state; `event: task` (data "
         "`{run_id, task_id, name, shard, attempt, state, change: started|retried|ended, time, "
         "exit_code, start_time, end_time, cromwell_status, retryable}`) when a task attempt "
-        "starts, is retried or ends. The stream ends after the final state's event. Each event "
+        "starts, is retried or ends (a task's `state` is its attempt's: `PREEMPTED` when its "
+        "backend preempted it). The stream ends after the final state's event. Each event "
         "has an `id`; `Last-Event-ID` resumes after it without repeating, on any replica; a "
         "client that has seen the final state gets 204. A quiet stream carries a comment every "
         "`events.keepalive_interval`."
@@ -119,16 +119,12 @@ async def _stream(
             await start_stream(request, response)
             async with response:
                 async for event, event_id in subscription.events():
-                    await response.send(_data(event), id=event_id, event=event.kind)
+                    await response.send(event.data_json, id=event_id, event=event.kind)
     except StreamClosed:
         return web.Response(status=204)  # the gateway stopped before the stream began
     except ConnectionResetError:
         pass  # the client went away mid-write: nobody is left to tell
     return response
-
-
-def _data(event: Event) -> str:
-    return orjson.dumps(event.data).decode()
 
 
 def _last_event(request: web.Request) -> Cursor | None:

@@ -84,7 +84,8 @@ async def run_stderr(request: web.Request) -> web.StreamResponse:
     description=(
         "The URLs of `stdout`/`stderr` in task logs. Honours a single `Range`; "
         "`Accept-Ranges: bytes`. `?follow=true` keeps the response open and streams new bytes "
-        "while the task runs, ending when the task ends (chunked). With `logs.redirect`, "
+        "while the task runs, ending when the task attempt ends, as the run's events tell it "
+        "(chunked). With `logs.redirect`, "
         "cloud-stored logs answer 302 to a time-limited signed URL."
     ),
     parameters=[STREAM, RANGE],

@@ -22,9 +22,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from cromwes.cromwell.types import Metadata, QueryResult
 from cromwes.errors import InvalidRequest
 from cromwes.models import State
+from cromwes.translate.attempts import RETRIED_STATUSES
 from cromwes.translate.request import visible_tags
 from cromwes.translate.states import wes_state
 from cromwes.translate.tasklogs import Task
@@ -32,28 +35,6 @@ from cromwes.translate.times import instant, instant_rfc3339, rfc3339
 
 STATE = "state"
 TASK = "task"
-
-TASK_STATES: Mapping[str, State] = {
-    "NotStarted": State.QUEUED,
-    "WaitingForQueueSpace": State.QUEUED,
-    "QueuedInCromwell": State.QUEUED,
-    "Starting": State.QUEUED,
-    "Running": State.RUNNING,
-    "Aborting": State.CANCELING,
-    "Done": State.COMPLETE,
-    "Bypassed": State.COMPLETE,
-    "Failed": State.EXECUTOR_ERROR,
-    # A failed attempt that Cromwell runs again (maxRetries, preemption): the attempt failed,
-    # and `retryable` in the event says another one follows.
-    "RetryableFailure": State.EXECUTOR_ERROR,
-    "Aborted": State.CANCELED,
-    "Unstartable": State.SYSTEM_ERROR,
-    # Older Cromwells' word for a preempted attempt (metadata-scatter-preempted-retry.json).
-    "Preempted": State.PREEMPTED,
-}
-"""Cromwell's call `executionStatus` (cromwell-api.md §2.3) in WES's vocabulary."""
-_NOT_STARTED = frozenset(s for s, state in TASK_STATES.items() if state is State.QUEUED)
-_FINISHED = frozenset(s for s, state in TASK_STATES.items() if state.is_terminal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +48,23 @@ class Event:
     time: int
     """When Cromwell says it happened, in milliseconds since the epoch (orders the events)."""
     data: Mapping[str, Any] = field(compare=False)
+    _data_json: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def order(self) -> tuple[int, str]:
         return (self.time, self.key)
+
+    @property
+    def data_json(self) -> str:
+        """`data` as the JSON text of the SSE `data:` field. A watcher hands the same event to
+        every subscriber, so it is encoded the first time one sends it and kept: a thousand
+        subscribers cost one encoding, not a thousand."""
+        text = self._data_json
+        if text is None:
+            text = orjson.dumps(self.data).decode()
+            # Only a cache of what `data` encodes to; everything the event says stays frozen.
+            object.__setattr__(self, "_data_json", text)
+        return text
 
 
 def key_hash(key: str) -> int:
@@ -170,20 +164,20 @@ def task_events(run_id: str, tasks: Iterable[Task]) -> list[Event]:
 
 
 def _events_of(run_id: str, task: Task) -> Iterator[Event]:
-    if task.status in _NOT_STARTED:
+    if not task.started:
         return
     started = _millis(task.start_time) or _millis(task.end_time)
     if started is not None:
         change = "retried" if task.attempt > 1 else "started"
         yield Event(TASK, f"{task.id}>started", started, _task_data(run_id, task, change, started))
-    if task.status in _FINISHED:
+    if task.finished:
         ended = _millis(task.end_time) or started
         if ended is not None:
             yield Event(TASK, f"{task.id}>ended", ended, _task_data(run_id, task, "ended", ended))
 
 
 def _task_data(run_id: str, task: Task, change: str, time: int) -> dict[str, Any]:
-    state = TASK_STATES.get(task.status, State.UNKNOWN) if change == "ended" else State.RUNNING
+    state = task.state if change == "ended" else State.RUNNING
     return {
         "run_id": run_id,
         "state": state.value,
@@ -194,7 +188,7 @@ def _task_data(run_id: str, task: Task, change: str, time: int) -> dict[str, Any
         "shard": task.shard if task.shard >= 0 else None,
         "attempt": task.attempt,
         "cromwell_status": task.status,
-        "retryable": task.status == "RetryableFailure",
+        "retryable": task.status in RETRIED_STATUSES,
         "exit_code": task.exit_code if change == "ended" else None,
         "start_time": task.start_time,
         "end_time": task.end_time if change == "ended" else None,

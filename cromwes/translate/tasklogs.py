@@ -20,14 +20,10 @@ from typing import Any
 from urllib.parse import quote
 
 from cromwes.cromwell.types import Call, Failure, Metadata
-from cromwes.models import TaskLog
+from cromwes.models import State, TaskLog
+from cromwes.translate.attempts import attempt_state
 from cromwes.translate.times import instant, rfc3339
 
-TERMINAL_CALL_STATUSES = frozenset(
-    {"Done", "Failed", "Aborted", "Bypassed", "Unstartable", "RetryableFailure"}
-)
-"""An attempt in one of these will write no more (RetryableFailure: a later attempt takes over;
-cromwell-api.md §2.3)."""
 _NOT_STARTED = datetime.max.replace(tzinfo=UTC)
 """Sorts after every start: calls that have not started yet come last."""
 
@@ -48,6 +44,8 @@ class Task:
     attempt: int
     status: str
     """Cromwell's `executionStatus` of this attempt."""
+    state: State
+    """The attempt's WES state (`cromwes.translate.attempts`: PREEMPTED from `backendStatus`)."""
     start_time: str | None
     end_time: str | None
     command: str | None
@@ -58,9 +56,15 @@ class Task:
     system_logs: tuple[str, ...]
 
     @property
+    def started(self) -> bool:
+        """Whether this attempt is past Cromwell's queues."""
+        return self.state is not State.QUEUED
+
+    @property
     def finished(self) -> bool:
-        """Whether this attempt will write no more."""
-        return self.status in TERMINAL_CALL_STATUSES
+        """Whether this attempt will write no more (a retried one: a later attempt takes over).
+        A log follow ends, and the run's events tell it ended, on this one definition."""
+        return self.state.is_terminal
 
 
 def flat_tasks(metadata: Metadata) -> list[Task]:
@@ -109,6 +113,9 @@ def _walk(
                         shard=shard,
                         attempt=attempt,
                         status=call.get("executionStatus", "Unknown"),
+                        state=attempt_state(
+                            call.get("executionStatus", "Unknown"), call.get("backendStatus")
+                        ),
                         start_time=rfc3339(call.get("start")),
                         end_time=rfc3339(call.get("end")),
                         command=call.get("commandLine"),

@@ -54,6 +54,22 @@ class Stream:
                 elif name == "data":
                     data.append(value)
 
+    async def frame(self, within: float = 15.0) -> bytes | None:
+        """The next event exactly as it came, its lines without the blank line that ends it
+        (comments skipped); None once the stream has ended."""
+        lines: list[bytes] = []
+        async with asyncio.timeout(within):
+            while True:
+                raw = await self.response.content.readline()
+                if not raw:
+                    self.ended = True
+                    return None
+                if raw in (b"\r\n", b"\n"):
+                    if lines:
+                        return b"".join(lines)
+                elif not raw.startswith(b":"):
+                    lines.append(raw)
+
     async def comment(self, within: float = 15.0) -> str:
         """The next comment line (a keep-alive), skipping nothing else: an event fails it."""
         async with asyncio.timeout(within):

@@ -5,7 +5,6 @@ import pytest
 
 from cromwes.models import State
 from cromwes.translate.states import cromwell_statuses, wes_state
-from cromwes.translate.tasklogs import TERMINAL_CALL_STATUSES
 
 EXPECTED = {
     "On Hold": State.PAUSED,
@@ -64,15 +63,3 @@ def test_states_no_bridge_produces_are_not_produced(recorded: Callable[[str], An
     assert [entry.split()[0] for entry in never] == ["INITIALIZING", "SYSTEM_ERROR", "PREEMPTED"]
     produced = {state.value for state in EXPECTED.values()}
     assert not produced & {"INITIALIZING", "SYSTEM_ERROR", "PREEMPTED"}
-
-
-def test_finished_call_statuses_are_cromwells_terminal_ones(
-    recorded: Callable[[str], Any],
-) -> None:
-    """A follow ends on these; RetryableFailure too, because a new attempt takes over."""
-    mapping = recorded("status-mapping.json")
-    assert set(mapping["cromwell_call_execution_statuses"]) >= TERMINAL_CALL_STATUSES
-    assert {
-        *mapping["cromwell_call_terminal_statuses"],
-        "RetryableFailure",
-    } == TERMINAL_CALL_STATUSES

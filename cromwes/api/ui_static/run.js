@@ -6,11 +6,21 @@ import { duration, formatDuration, formatTime, h, replace, stateBadge, TERMINAL 
 import { subscribe } from "./sse.js";
 import { timeline } from "./timeline.js";
 
+// Until the event stream has told a task's state: the gateway's reading of Cromwell's words
+// (cromwes/translate/attempts.py), of which this is a copy; the events' state wins.
 const TASK_STATES = {
   NotStarted: "QUEUED", WaitingForQueueSpace: "QUEUED", QueuedInCromwell: "QUEUED", Starting: "QUEUED",
   Running: "RUNNING", Aborting: "CANCELING", Done: "COMPLETE", Bypassed: "COMPLETE",
   Failed: "EXECUTOR_ERROR", RetryableFailure: "EXECUTOR_ERROR", Aborted: "CANCELED", Unstartable: "SYSTEM_ERROR",
+  Preempted: "PREEMPTED",
 };
+
+function stateFromLog(systemLogs) {
+  const said = (key) => systemLogs.find((line) => line.startsWith(`${key}: `))?.slice(key.length + 2);
+  const state = TASK_STATES[said("executionStatus")];
+  return state === "EXECUTOR_ERROR" && said("backendStatus") === "Preempted" ? "PREEMPTED" : state;
+}
+
 const CANCELLABLE = new Set(["QUEUED", "INITIALIZING", "RUNNING", "PAUSED"]);
 const RANK = { QUEUED: 0, PAUSED: 0, INITIALIZING: 1, RUNNING: 2, CANCELING: 3 };
 
@@ -117,8 +127,7 @@ export function runPage(main, runId, context) {
     return tasks.map((task) => {
       const event = taskEvents.get(task.id);
       const place = /(?::(\d+))?@(\d+)$/.exec(task.id) || [];
-      const status = (task.system_logs || []).find((line) => line.startsWith("executionStatus: "));
-      const fromLog = status ? TASK_STATES[status.slice("executionStatus: ".length)] : undefined;
+      const fromLog = stateFromLog(task.system_logs || []);
       return {
         ...task,
         shard: event?.shard ?? (place[1] !== undefined ? Number(place[1]) : null),
