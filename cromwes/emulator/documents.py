@@ -82,8 +82,9 @@ class Documents:
             document = await self._generated_document(record, expand=expand, keys=keys)
             body = await asyncio.to_thread(_encode, document)
         else:
-            document = filter_document(await self.document(record, expand=expand), keys)
-            body = _encode(document)
+            run = await self.read_run(record)
+            document = await self._executed_document(record, run, expand=expand)
+            body = await asyncio.to_thread(_encode, filter_document(document, keys))
         if cacheable and self._root_kind(record) == "synthetic":
             self._cache[key] = body
             while len(self._cache) > self._cache_entries:
@@ -95,16 +96,24 @@ class Documents:
         for key in [k for k in self._cache if k[0] == workflow_id]:
             del self._cache[key]
 
-    async def document(self, record: WorkflowRecord, *, expand: bool) -> dict[str, Any]:
-        elements = await self.elements(record)
+    async def _executed_document(
+        self, record: WorkflowRecord, run: WorkflowRun | None, *, expand: bool
+    ) -> dict[str, Any]:
+        """The document of an executed (sub-)workflow from its run directory read once: the
+        read holds every sub-workflow's run too, so expanding them reads nothing again."""
+        elements = list(run.elements) if run is not None else []
         expanded: dict[str, dict[str, Any]] | None = None
         if expand:
             expanded = {}
+            runs = {c.workflow_id: c.run for c in run.children} if run is not None else {}
             for element in elements:
                 if isinstance(element, SubworkflowAttempt):
                     child = self._store.get(element.workflow_id)
                     if child is not None:
-                        expanded[element.workflow_id] = await self.document(child, expand=True)
+                        child_run = runs.get(element.workflow_id) or await self.read_run(child)
+                        expanded[element.workflow_id] = await self._executed_document(
+                            child, child_run, expand=True
+                        )
         return self._workflow_document(record, elements, expanded)
 
     async def _generated_document(
