@@ -176,6 +176,10 @@ class WorkflowService:
         """Outputs, failures, files and sub-workflow records consistent with the new status."""
         assert record.shape is not None
         files: dict[str, str] = {}
+        # Made up once: the failures and the files below come from the same elements.
+        elements = (
+            elements_for(record, shared_logs=False, now=now_ms()) if record.is_terminal else []
+        )
         if record.status == "Succeeded":
             override = record.control.get("outputs")
             if isinstance(override, dict):
@@ -188,11 +192,8 @@ class WorkflowService:
             if unusable:
                 record.failures = [failure("Workflow input processing failed", unusable)]
             else:
-                elements = elements_for(record, shared_logs=False, now=now_ms())
                 record.failures = workflow_failure_message(record, elements)
-        if record.is_terminal:
-            elements = elements_for(record, shared_logs=False, now=now_ms())
-            files.update(log_files(elements))
+        files.update(log_files(elements))
         await self.store.save(record)
         for child in generated_children(self.store, record):
             await self.store.add(child)
