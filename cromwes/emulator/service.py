@@ -141,10 +141,10 @@ class WorkflowService:
             record.name = record.shape.name
             record.workflow_root = str(self.config.executions_dir / record.shape.name / record.id)
             record.inputs = _inputs(record)
-        if picked_up and body.get("restarted") and not record.control.get("restarted"):
+        if picked_up and body.get("restarted") and record.first_pickup is None:
             # Another Cromwell picks the workflow up again: `start` is the second pickup.
             assert record.start is not None
-            record.control.update(restarted=True, first_pickup=record.start)
+            record.control["first_pickup"] = record.start
             record.start = max(now, record.start + 1)
         if status in ("Succeeded", "Failed", "Aborted"):
             record.end = record.end or now
@@ -153,8 +153,7 @@ class WorkflowService:
             record.outputs, record.failures = None, None
         if not picked_up:
             record.start, record.name, record.workflow_root = None, None, None
-            for key in ("restarted", "first_pickup"):
-                record.control.pop(key, None)
+            record.control.pop("first_pickup", None)
         await self.store.set_status(record, status)
         await self._settle_controlled(record)
         self.documents.forget(record.id)
