@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from cromwes.emulator.appkeys import EMULATOR, FAULTS, JOURNAL, SERVICE
+from cromwes.emulator.controljson import MAX_TYPE_DEPTH, control_json, type_too_deep
 from cromwes.emulator.errors import ControlError
 from cromwes.emulator.faults import FaultInjector
 from cromwes.emulator.journal import RequestJournal
@@ -70,10 +71,7 @@ async def get_faults(request: web.Request) -> web.Response:
 
 
 async def put_faults(request: web.Request) -> web.Response:
-    try:
-        document = await request.json()
-    except ValueError as exn:
-        raise ControlError(f"the body is not JSON: {exn}") from exn
+    document = await _json_body(request)
     faults = _faults(request)
     await faults.apply(document)
     return web.json_response(faults.snapshot())
@@ -134,7 +132,11 @@ def synthetic_request(body: dict[str, Any]) -> SyntheticRequest:
     for name in outputs:
         if not name.isidentifier():
             raise ControlError(f"outputs: not a WDL identifier: {name!r}")
-    for wdl_type in outputs.values():
+    for name, wdl_type in outputs.items():
+        if type_too_deep(wdl_type):
+            raise ControlError(
+                f"outputs: the type of {name!r} nests deeper than {MAX_TYPE_DEPTH} levels"
+            )
         try:
             parse_type(wdl_type)
         except (ValueError, IndexError) as exn:
@@ -246,11 +248,16 @@ def _record(request: web.Request) -> WorkflowRecord:
     return record
 
 
-async def _json_object(request: web.Request) -> dict[str, Any]:
+async def _json_body(request: web.Request) -> Any:
     try:
-        body = await request.json()
-    except ValueError as exn:
+        text = await request.text()
+    except ValueError as exn:  # not in its charset
         raise ControlError(f"the body is not JSON: {exn}") from exn
+    return control_json(text)
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    body = await _json_body(request)
     if not isinstance(body, dict):
         raise ControlError("the body must be a JSON object")
     return body

@@ -1,10 +1,11 @@
 """Metadata documents for any workflow record, whatever produced its calls.
 
-An executed workflow's calls are read from its miniwdl run directory (in a worker thread); a
-synthetic or controlled workflow's calls are generated from its shape. Finished synthetic
-workflows never change, so their serialized bodies are kept in a small LRU: a 50,000-shard
-document is built once and then served from memory (Cromwell users cache terminal metadata for
-the same reason, cromwell-api.md §2.6.3).
+An executed workflow's calls are read from its miniwdl run directory (in a worker thread), once
+per request, sub-workflows included; a synthetic or controlled workflow's calls are generated
+from its shape, once per request, and the files they name are written from those same elements
+when first named. Finished synthetic workflows never change, so their serialized bodies are
+kept in a small LRU: a 50,000-shard document is built once and then served from memory (Cromwell
+users cache terminal metadata for the same reason, cromwell-api.md §2.6.3).
 """
 
 import asyncio
@@ -29,6 +30,37 @@ from cromwes.emulator.synthetic import (
 from cromwes.emulator.timestamps import now_ms
 
 CacheKey = tuple[str, bool, tuple[str, ...], tuple[str, ...]]
+
+
+class MadeUpElements:
+    """The call elements of a made-up workflow and of its sub-workflows at one moment, each
+    generated once: one request writes the files they name and shows them from the same
+    elements."""
+
+    def __init__(self, root: WorkflowRecord, now: int) -> None:
+        self._root = root
+        self._shared = root.kind == "synthetic"
+        self._now = now
+        self._made: dict[str, list[CallElement]] = {}
+
+    def of(self, record: WorkflowRecord) -> list[CallElement]:
+        elements = self._made.get(record.id)
+        if elements is None:
+            elements = self._made[record.id] = elements_for(
+                record,
+                shared_logs=self._shared,
+                calls_status=_calls_status(record),
+                now=self._now,
+                root=self._root,
+            )
+        return elements
+
+    def write_files(self, records: Sequence[WorkflowRecord]) -> None:
+        """Create the files these records name (stdout/stderr, outputs); blocking."""
+        for record in records:
+            # A synthetic call's shards share one set of files: no need for its elements.
+            files = shared_log_files(record) if self._shared else log_files(self.of(record))
+            write_log_files({**files, **outputs_files(record)})
 
 
 class Documents:
@@ -82,8 +114,9 @@ class Documents:
             document = await self._generated_document(record, expand=expand, keys=keys)
             body = await asyncio.to_thread(_encode, document)
         else:
-            document = filter_document(await self.document(record, expand=expand), keys)
-            body = _encode(document)
+            run = await self.read_run(record)
+            document = await self._executed_document(record, run, expand=expand)
+            body = await asyncio.to_thread(_encode, filter_document(document, keys))
         if cacheable and self._root_kind(record) == "synthetic":
             self._cache[key] = body
             while len(self._cache) > self._cache_entries:
@@ -95,35 +128,34 @@ class Documents:
         for key in [k for k in self._cache if k[0] == workflow_id]:
             del self._cache[key]
 
-    async def document(self, record: WorkflowRecord, *, expand: bool) -> dict[str, Any]:
-        elements = await self.elements(record)
+    async def _executed_document(
+        self, record: WorkflowRecord, run: WorkflowRun | None, *, expand: bool
+    ) -> dict[str, Any]:
+        """The document of an executed (sub-)workflow from its run directory read once: the
+        read holds every sub-workflow's run too, so expanding them reads nothing again."""
+        elements = list(run.elements) if run is not None else []
         expanded: dict[str, dict[str, Any]] | None = None
         if expand:
             expanded = {}
+            runs = {c.workflow_id: c.run for c in run.children} if run is not None else {}
             for element in elements:
                 if isinstance(element, SubworkflowAttempt):
                     child = self._store.get(element.workflow_id)
                     if child is not None:
-                        expanded[element.workflow_id] = await self.document(child, expand=True)
+                        child_run = runs.get(element.workflow_id) or await self.read_run(child)
+                        expanded[element.workflow_id] = await self._executed_document(
+                            child, child_run, expand=True
+                        )
         return self._workflow_document(record, elements, expanded)
 
     async def _generated_document(
         self, record: WorkflowRecord, *, expand: bool, keys: KeyFilter
     ) -> dict[str, Any]:
-        await self._ensure_log_files(record)
-        now = now_ms()
-        shared = self._root_kind(record) == "synthetic"
-
-        root = self.root_of(record)
+        made_up = MadeUpElements(self.root_of(record), now_ms())
+        unwritten = self._unwritten(record)
 
         def build(current: WorkflowRecord) -> dict[str, Any]:
-            elements = elements_for(
-                current,
-                shared_logs=shared,
-                calls_status=_calls_status(current),
-                now=now,
-                root=root,
-            )
+            elements = made_up.of(current)
             expanded = None
             if expand and keys.keeps("subWorkflowId"):
                 expanded = {
@@ -134,52 +166,38 @@ class Documents:
                 }
             return self._workflow_document(current, elements, expanded)
 
-        document = await asyncio.to_thread(build, record)
+        def write_and_build() -> dict[str, Any]:
+            made_up.write_files(unwritten)
+            return build(record)
+
+        document = await asyncio.to_thread(write_and_build)
+        self._logs_written.update((r.id, r.status) for r in unwritten)
         return filter_document(document, keys)
 
     async def _generated_elements(self, record: WorkflowRecord) -> list[CallElement]:
-        await self._ensure_log_files(record)
-        shared = self._root_kind(record) == "synthetic"
-        return await asyncio.to_thread(
-            elements_for,
-            record,
-            shared_logs=shared,
-            calls_status=_calls_status(record),
-            now=now_ms(),
-            root=self.root_of(record),
-        )
+        made_up = MadeUpElements(self.root_of(record), now_ms())
+        unwritten = self._unwritten(record)
 
-    async def _ensure_log_files(self, record: WorkflowRecord) -> None:
-        """The files a made-up workflow and its sub-workflows name (stdout/stderr, outputs)
-        exist on disk like real ones, written when first named."""
-        shared = self._root_kind(record) == "synthetic"
-        root = self.root_of(record)
+        def write_and_make() -> list[CallElement]:
+            made_up.write_files(unwritten)
+            return made_up.of(record)
+
+        elements = await asyncio.to_thread(write_and_make)
+        self._logs_written.update((r.id, r.status) for r in unwritten)
+        return elements
+
+    def _unwritten(self, record: WorkflowRecord) -> list[WorkflowRecord]:
+        """`record` and its sub-workflows whose files are not written yet for their status: a
+        made-up workflow's files (stdout/stderr, outputs) exist on disk like real ones, written
+        when first named."""
         pending = [record]
-        records: list[WorkflowRecord] = []
+        found: list[WorkflowRecord] = []
         while pending:
             current = pending.pop()
-            marker = (current.id, current.status)
-            if marker not in self._logs_written and current.start is not None:
-                records.append(current)
+            if (current.id, current.status) not in self._logs_written and current.start is not None:
+                found.append(current)
             pending += self._store.children(current.id)
-
-        def write() -> None:
-            for current in records:
-                if shared:
-                    files = shared_log_files(current)
-                else:
-                    elements = elements_for(
-                        current,
-                        shared_logs=False,
-                        calls_status=_calls_status(current),
-                        now=now_ms(),
-                        root=root,
-                    )
-                    files = log_files(elements)
-                write_log_files({**files, **outputs_files(current)})
-
-        await asyncio.to_thread(write)
-        self._logs_written.update((r.id, r.status) for r in records)
+        return found
 
     def _workflow_document(
         self,

@@ -97,8 +97,8 @@ def processing_events(record: WorkflowRecord, engine: ServerIdentity) -> list[di
     up first released it and another one picked it up again; Cromwell lists them out of time
     order (metadata-aborted-calls-failed-after-restart-v52.json)."""
     moments = [(engine.cromwell_id, "PickedUp", record.start)]
-    first_pickup = record.control.get("first_pickup")
-    if record.control.get("restarted") and isinstance(first_pickup, int):
+    first_pickup = record.first_pickup
+    if first_pickup is not None:
         earlier = f"{engine.cromwell_id}-before-restart"
         moments += [
             (earlier, "PickedUp", first_pickup),

@@ -188,9 +188,9 @@ def _synthetic_record(
         failures = (
             shared.failures if shared.failures is not None else synthetic_failures(shape, root)
         )
-    control: dict[str, int | bool] = {}
+    control: dict[str, int] = {}
     if request.restarted and start is not None:
-        control = {"restarted": True, "first_pickup": submission + 1}
+        control = {"first_pickup": submission + 1}
     record = WorkflowRecord(
         id=workflow_id,
         status=status,

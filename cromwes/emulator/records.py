@@ -92,6 +92,13 @@ class WorkflowRecord:
     def is_terminal(self) -> bool:
         return self.status in TERMINAL
 
+    @property
+    def first_pickup(self) -> int | None:
+        """When a Cromwell picked the workflow up before a restart, if one restarted while it
+        ran (the control field `first_pickup`: its presence is what says "restarted")."""
+        moment = self.control.get("first_pickup")
+        return moment if isinstance(moment, int) else None
+
 
 class ShapeCodec:
     """Encodes and decodes shapes once per distinct shape during one bulk read or write:

@@ -6,8 +6,10 @@ directories of its own. A scatter nested in a scatter is, as in Cromwell, a `Sca
 sub-workflow (`wdlshape.py`): miniwdl runs its jobs as `call-<alias>-<outer>-<inner>` beside the
 others, so each shard of the pseudo sub-workflow is read from the call directories whose first
 index is that shard, through a *virtual* directory `<dir>/call-<ScatterAt name>-<outer>` that
-exists only as the sub-workflow's name for itself. Blocking file reads: call this through
-`asyncio.to_thread`.
+exists only as the sub-workflow's name for itself. One read lists each real directory once:
+the ScatterAt shards of a read get their jobs from the listing of the directory holding them
+(a 100 x 100 nested scatter is 10,000 directories side by side). Blocking file reads: call
+this through `asyncio.to_thread`.
 """
 
 import os
@@ -80,9 +82,22 @@ def read_run(directory: str, shape: WorkflowShape, root_dir: str, id_for: IdFor)
     if prefix:
         known = _aliases(shape)
         calls = {alias: dirs for alias, dirs in calls.items() if alias in known}
+    return _read(directory, shape, calls, prefix[-1] if prefix else None, root_dir, id_for)
+
+
+def _read(
+    directory: str,
+    shape: WorkflowShape,
+    calls: CallDirectories,
+    pseudo_shard: int | None,
+    root_dir: str,
+    id_for: IdFor,
+) -> WorkflowRun:
+    """The (sub-)workflow at `directory`, from its call directories already listed; a ScatterAt
+    shard (`pseudo_shard`) is read from the jobs it holds."""
     elements, children = _read_calls(directory, calls, shape, root_dir, id_for)
-    if prefix:
-        return _pseudo_run(directory, shape, prefix[-1], elements, children)
+    if pseudo_shard is not None:
+        return _pseudo_run(directory, shape, pseudo_shard, elements, children)
     status, end, error = ending(directory)
     return WorkflowRun(
         directory=directory,
@@ -104,11 +119,16 @@ def _read_calls(
     nested = {alias: call for call in shape.calls if _is_pseudo(call) for alias in _aliases(call)}
     elements: list[CallElement] = []
     children: list[ChildRun] = []
-    pseudo_shards: dict[str, set[int]] = {}
+    # The jobs of each ScatterAt shard, taken from this listing: the run directory that holds
+    # them is listed once per read, not once more per shard.
+    pseudo_shards: dict[str, dict[int, CallDirectories]] = {}
     for alias, dirs in sorted(calls.items()):
         if alias not in by_alias and alias in nested:
-            shards = {indexes[0] for indexes, _ in dirs if indexes}
-            pseudo_shards.setdefault(nested[alias].alias, set()).update(shards)
+            shards = pseudo_shards.setdefault(nested[alias].alias, {})
+            for indexes, path in dirs:
+                if indexes:
+                    jobs = shards.setdefault(indexes[0], {})
+                    jobs.setdefault(alias, []).append((indexes[1:], path))
             continue
         call = by_alias.get(alias) or CallShape(alias=alias, callee=alias)
         fqn = shape.call_name(call)
@@ -125,10 +145,10 @@ def _read_calls(
     for alias, shards in sorted(pseudo_shards.items()):
         call = by_alias[alias]
         assert call.subworkflow is not None
-        for shard in sorted(shards):
+        for shard, shard_calls in sorted(shards.items()):
             path = os.path.join(directory, f"call-{alias}-{shard}")
             relative = os.path.relpath(path, root_dir)
-            child = read_run(path, call.subworkflow, root_dir, id_for)
+            child = _read(path, call.subworkflow, shard_calls, shard, root_dir, id_for)
             workflow_id = id_for(relative)
             children.append(ChildRun(workflow_id, relative, call.subworkflow, child, alias))
             elements.append(_subworkflow_element(alias, shard, workflow_id, child))

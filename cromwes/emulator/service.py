@@ -141,10 +141,10 @@ class WorkflowService:
             record.name = record.shape.name
             record.workflow_root = str(self.config.executions_dir / record.shape.name / record.id)
             record.inputs = _inputs(record)
-        if picked_up and body.get("restarted") and not record.control.get("restarted"):
+        if picked_up and body.get("restarted") and record.first_pickup is None:
             # Another Cromwell picks the workflow up again: `start` is the second pickup.
             assert record.start is not None
-            record.control.update(restarted=True, first_pickup=record.start)
+            record.control["first_pickup"] = record.start
             record.start = max(now, record.start + 1)
         if status in ("Succeeded", "Failed", "Aborted"):
             record.end = record.end or now
@@ -153,8 +153,7 @@ class WorkflowService:
             record.outputs, record.failures = None, None
         if not picked_up:
             record.start, record.name, record.workflow_root = None, None, None
-            for key in ("restarted", "first_pickup"):
-                record.control.pop(key, None)
+            record.control.pop("first_pickup", None)
         await self.store.set_status(record, status)
         await self._settle_controlled(record)
         self.documents.forget(record.id)
@@ -176,6 +175,10 @@ class WorkflowService:
         """Outputs, failures, files and sub-workflow records consistent with the new status."""
         assert record.shape is not None
         files: dict[str, str] = {}
+        # Made up once: the failures and the files below come from the same elements.
+        elements = (
+            elements_for(record, shared_logs=False, now=now_ms()) if record.is_terminal else []
+        )
         if record.status == "Succeeded":
             override = record.control.get("outputs")
             if isinstance(override, dict):
@@ -188,11 +191,8 @@ class WorkflowService:
             if unusable:
                 record.failures = [failure("Workflow input processing failed", unusable)]
             else:
-                elements = elements_for(record, shared_logs=False, now=now_ms())
                 record.failures = workflow_failure_message(record, elements)
-        if record.is_terminal:
-            elements = elements_for(record, shared_logs=False, now=now_ms())
-            files.update(log_files(elements))
+        files.update(log_files(elements))
         await self.store.save(record)
         for child in generated_children(self.store, record):
             await self.store.add(child)

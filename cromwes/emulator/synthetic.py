@@ -54,7 +54,7 @@ def elements_for(
     if record.status in ("Running", "Aborting", "Aborted"):
         calls = calls[:1]
     failing = _failing(shape) if record.status == "Failed" else {}
-    lost = record.status == "Aborted" and bool(root.control.get("restarted"))
+    lost = record.status == "Aborted" and root.first_pickup is not None
     caching = bool(root.shape and root.shape.caches)
     elements: list[CallElement] = []
     span = max(end - start, len(calls) + 1)

@@ -171,3 +171,71 @@ async def test_a_subworkflow_document_is_named_after_its_call(
     assert list(sub["calls"]) == ["inside.t"]
     assert sub["outputs"] == {"inside.said": "synthetic said"}
     assert first["outputs"] == {"said": "synthetic said"}
+
+
+def pickups(body: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(who, what, when) of each processing event; who is the instance before a restart or
+    after it."""
+    return [
+        (
+            "before" if e["cromwellId"].endswith("-before-restart") else "after",
+            e["description"],
+            e["timestamp"],
+        )
+        for e in body["workflowProcessingEvents"]
+    ]
+
+
+async def test_a_synthetic_restart_shows_two_pickups_and_fails_lost_jobs(
+    controlled: aiohttp.ClientSession,
+) -> None:
+    ids: dict[str, str] = {}
+    for status in ("Aborted", "Succeeded"):
+        request = {"name": "lost", "status": status, "shards": 2, "restarted": True,
+                   "submission": "2024-01-01T00:00:00.000Z"}  # fmt: skip
+        [ids[status]] = (await post_json(controlled, "/_emulator/workflows", request, 201))["ids"]
+    aborted = await get_json(controlled, f"{API}/{ids['Aborted']}/metadata")
+    assert pickups(aborted) == [
+        ("after", "PickedUp", "2024-01-01T00:00:01.000Z"),
+        ("before", "PickedUp", "2024-01-01T00:00:00.001Z"),
+        ("before", "Released", "2024-01-01T00:00:00.999Z"),
+        ("after", "Finished", "2024-01-01T00:01:01.000Z"),
+    ]
+    assert [(e["shardIndex"], e["executionStatus"]) for e in aborted["calls"]["lost.work"]] == [
+        (0, "Failed"),
+        (1, "Failed"),
+    ]
+    assert aborted["calls"]["lost.work"][1]["failures"][0]["message"] == (
+        "No backend job for lost.work:1:1 could be found. The status of the underlying job "
+        "cannot be known."
+    )
+    succeeded = await get_json(controlled, f"{API}/{ids['Succeeded']}/metadata")
+    assert [what for who, what, _ in pickups(succeeded) if who == "before"] == [
+        "PickedUp",
+        "Released",
+    ]
+    assert attempts(succeeded, "lost.work") == [(0, 1, "Done"), (1, 1, "Done")]
+
+
+async def test_a_controlled_restart_is_forgotten_when_the_workflow_goes_back(
+    controlled: aiohttp.ClientSession,
+) -> None:
+    submitted = await submit(controlled, SCATTER)
+    workflow_id = submitted["id"]
+    await move(controlled, workflow_id, status="Running", restarted=True)
+    restarted = await get_json(controlled, f"{API}/{workflow_id}/metadata")
+    assert [(who, what) for who, what, _ in pickups(restarted)] == [
+        ("after", "PickedUp"),
+        ("before", "PickedUp"),
+        ("before", "Released"),
+    ]
+    await move(controlled, workflow_id, status="Submitted")
+    await move(controlled, workflow_id, status="Running")
+    await move(controlled, workflow_id, status="Aborted")
+    body = await get_json(controlled, f"{API}/{workflow_id}/metadata")
+    assert [(who, what) for who, what, _ in pickups(body)] == [
+        ("after", "PickedUp"),
+        ("after", "Finished"),
+    ]
+    [prepare] = body["calls"]["fan.prepare"]
+    assert prepare["executionStatus"] == "Aborted", "no restart: its job was not lost"

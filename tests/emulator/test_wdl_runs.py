@@ -94,6 +94,28 @@ workflow retried {
 }
 """
 
+WIDE_NESTED_SCATTER = """version 1.0
+
+workflow widths {
+  scatter (i in range(11)) {
+    scatter (j in range(2)) {
+      call label { input: i = i, j = j }
+    }
+  }
+  output { Array[Array[String]] labels = label.text }
+}
+
+task label {
+  input {
+    Int i
+    Int j
+  }
+  command <<< echo '~{i}.~{j}' >>>
+  output { String text = read_string(stdout()) }
+}
+"""
+"""Eleven outer shards of two: the grouping and the numbering (10 after 9) of nested shards."""
+
 MAIN_WITH_IMPORT = """version 1.0
 import "wdl/lib.wdl" as lib
 
@@ -293,6 +315,36 @@ async def test_nested_scatter_runs_as_scatterat_pseudo_subworkflows(
         }
     )
     await assert_metadata_contract(body, recording, swagger, allowances, source=source)
+
+
+async def test_nested_scatter_shards_keep_cromwells_numbering_in_every_read(
+    emulator: aiohttp.ClientSession,
+) -> None:
+    """One `ScatterAt` shard per outer shard, numbered as the outer scatter, each holding the
+    inner shards numbered as the inner scatter (metadata-nested-scatter-scatterat-v59.json);
+    the same in the plain read, the expanded one and the sub-workflow's own."""
+    submitted = await submit(emulator, WIDE_NESTED_SCATTER)
+    workflow_id = submitted["id"]
+    await wait_status(emulator, workflow_id, "Succeeded", within=90)
+    plain = await metadata(emulator, workflow_id)
+    expanded = await metadata(emulator, workflow_id, "?expandSubWorkflows=true")
+    assert list(plain["calls"]) == list(expanded["calls"]) == ["ScatterAt5_14"]
+    outer = expanded["calls"]["ScatterAt5_14"]
+    assert [(e["shardIndex"], e["inputs"]) for e in outer] == [(i, {"i": i}) for i in range(11)]
+    assert [e["subWorkflowId"] for e in plain["calls"]["ScatterAt5_14"]] == [
+        e["subWorkflowMetadata"]["id"] for e in outer
+    ]
+    for i, element in enumerate(outer):
+        sub = element["subWorkflowMetadata"]
+        inner = sub["calls"]["widths.label"]
+        assert [(e["shardIndex"], e["inputs"], e["outputs"]) for e in inner] == [
+            (j, {"i": i, "j": j}, {"text": f"{i}.{j}"}) for j in range(2)
+        ]
+        assert sub["outputs"] == {"label.text": [f"{i}.0", f"{i}.1"]}
+        assert await metadata(emulator, sub["id"]) == sub
+    assert expanded["outputs"] == {
+        "widths.labels": [[f"{i}.{j}" for j in range(2)] for i in range(11)]
+    }
 
 
 async def test_abort_kills_the_task_process_group(
