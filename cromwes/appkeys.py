@@ -1,6 +1,6 @@
 """Every piece of application state, as a typed `web.AppKey`; handlers reach them only here."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -38,7 +38,11 @@ between `create_app` and startup."""
 BACKGROUND = web.AppKey("background", BackgroundTasks)
 PROXIES = web.AppKey("proxies", TrustedProxies)
 """The peers whose forwarding headers are believed (`server.trusted_proxies`)."""
-SERVICE_INFO_BODIES = web.AppKey("service_info_bodies", LruCache[tuple[object, ...], bytes])
+SERVICE_INFO_BODIES = web.AppKey(
+    "service_info_bodies", LruCache[tuple[object, ...], tuple[Mapping[str, int], bytes]]
+)
+"""service-info's rendered documents by (version, owner, counts shown): the counts they show
+and the body."""
 RUN_EVENTS: web.AppKey[Hub[str]] = web.AppKey("run_events")
 """One watcher per run id that any `/runs/{id}/events` stream follows."""
 RUN_LIST_EVENTS: web.AppKey[Hub[RunFilters]] = web.AppKey("run_list_events")

@@ -56,7 +56,7 @@ def log_request(
 ) -> None:
     """The access line of an answered request and, for a WES action, its audit line."""
     path, headers = request.path, request.headers
-    quiet = is_quiet(path)
+    quiet = path.startswith(QUIET_TREES) and is_quiet(path)  # false for nearly every request
     access = lines.enabled_for(logging.DEBUG if quiet else logging.INFO, ACCESS)
     audit = action is not None and lines.enabled_for(logging.INFO, AUDIT)
     if not (access or audit):

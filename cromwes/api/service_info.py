@@ -1,6 +1,8 @@
 """Handler of GET /service-info."""
 
 import logging
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from aiohttp import web
 from aiohttp_apigami import docs, response_schema
@@ -16,6 +18,8 @@ from cromwes.errors import WesError
 from cromwes.translate.service_info import service_info
 
 logger = logging.getLogger(__name__)
+NO_COUNTS: Mapping[str, int] = MappingProxyType({})
+"""The counts of a caller not shown them, or while Cromwell cannot be asked."""
 
 
 @docs(
@@ -26,26 +30,34 @@ logger = logging.getLogger(__name__)
 @response_schema(schemas.ServiceInfoSchema, 200)
 @audited("wes:service-info")
 async def get_service_info(request: web.Request) -> web.Response:
-    settings, state = request.app[SETTINGS], request.app[SERVICE_STATE]
-    counts: dict[str, int] = {}
-    if settings.auth.method is AuthMethod.NO_AUTH or principal_of(request).authenticated:
+    app = request.app
+    settings, state = app[SETTINGS], app[SERVICE_STATE]
+    shown = settings.auth.method is AuthMethod.NO_AUTH or principal_of(request).authenticated
+    caller = owner(request) if shown else None
+    counts: Mapping[str, int] = NO_COUNTS
+    if shown and (held := state.held_counts(caller)) is not None:
+        counts = held
+    elif shown:
         try:
-            counts = await state.state_counts(owner(request))
+            counts = await state.state_counts(caller)
         except WesError as exc:
             # service-info stays up while Cromwell is down (the reference answered 500).
             logger.warning("state counts unavailable: %s", exc.msg)
-    version = await state.engine_version()
-    # The document changes only when the version or the counts do (both cached a while), so
-    # the rendered body is kept: service-info is the most polled call and should cost little.
-    key = (version, tuple(counts.items()))
-    bodies = request.app[SERVICE_INFO_BODIES]
-    if (body := bodies.get(key)) is None:
-        info = service_info(
-            settings.service_info,
-            engine_version=version,
-            state_counts=counts,
-            auth_instructions_url=request.app[PREPARED].auth_instructions_url,
-        )
-        body = json_bytes(info)
-        bodies.put(key, body, size=len(body), ttl=None)
+    if (version := state.held_version()) is None:
+        version = await state.engine_version()
+    # service-info is the most polled call: the rendered document is kept while the version
+    # and the very same counts (held a few seconds, a new dict when loaded again) are shown.
+    key = (version, caller, shown)
+    bodies = app[SERVICE_INFO_BODIES]
+    kept = bodies.get(key)
+    if kept is not None and kept[0] is counts:
+        return web.Response(body=kept[1], content_type=JSON)
+    info = service_info(
+        settings.service_info,
+        engine_version=version,
+        state_counts=counts,
+        auth_instructions_url=app[PREPARED].auth_instructions_url,
+    )
+    body = json_bytes(info)
+    bodies.put(key, (counts, body), size=len(body), ttl=None)
     return web.Response(body=body, content_type=JSON)

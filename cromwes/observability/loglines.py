@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO
 
 import orjson
@@ -104,6 +104,24 @@ class TimeStamps:
         return stamp
 
 
+def _json_writer(put: Callable[[bytes], None]) -> Callable[[dict[str, Any]], None]:
+    def write(entry: dict[str, Any]) -> None:
+        try:
+            # `json_entry`'s first and usual way, without the call.
+            line = orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE)
+        except TypeError:
+            line = json_entry(entry)
+        put(line)
+
+    return write
+
+
+def _as_record(entry: dict[str, Any]) -> None:
+    fields = {key: value for key, value in entry.items() if key not in LEADING}
+    level = logging.getLevelName(entry["level"])
+    logging.getLogger(entry["logger"]).log(level, "%s", entry["message"], extra=fields)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, str):
         return value.encode("utf-8", "backslashreplace").decode()
@@ -128,6 +146,9 @@ class LineWriter:
         self._pending: deque[bytes] = deque()
         self._flushes: deque[threading.Event] = deque()
         self._closing = False
+        self._woken = False
+        """Whether `_wake` was set since the thread last lowered it: a plain attribute, read on
+        every put, where `Event.is_set` is a method call."""
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cromwes-log-lines", daemon=True)
         self._thread.start()
@@ -135,9 +156,10 @@ class LineWriter:
     def put(self, line: bytes) -> None:
         """Queue one line (bytes ending in a newline); safe from any thread."""
         self._pending.append(line)
-        # The thread lowers the flag before it drains the queue: a line appended before that
-        # is drained, one appended after it finds the flag down and raises it.
-        if not self._wake.is_set():
+        # The thread lowers the flags before it drains the queue: a line appended before that
+        # is drained, one appended after it finds the flags down and raises them.
+        if not self._woken:
+            self._woken = True
             self._wake.set()
 
     def flush(self, timeout: float = FLUSH_TIMEOUT) -> None:
@@ -160,7 +182,10 @@ class LineWriter:
             wake.wait()
             if not (self._closing or flushes):
                 time.sleep(self._batch_wait)
+            # In this order: a put between the two finds `_woken` still up and does not wake
+            # the thread, its line being in the batch drained below.
             wake.clear()
+            self._woken = False
             closing = self._closing
             # The flushes asked for so far, then the lines: every line given before a flush
             # was asked for is in this batch.
@@ -189,6 +214,15 @@ class LogLines:
     another program) each line becomes a record of the `logging` module, with the same fields.
     """
 
+    write: Callable[[dict[str, Any]], None]
+    """Write one line given whole: `LEADING` first (`stamp()`, a level name, the logger and
+    the message), then the fields; the caller has checked `enabled_for`.
+
+    The access and audit lines' path, one per request each: the line is one dict, built once by
+    its caller, rendered once and queued, by a function chosen for the format once, here, so
+    that a line costs no call on the way.
+    """
+
     def __init__(
         self,
         writer: LineWriter | None,
@@ -197,9 +231,15 @@ class LogLines:
         level: int = logging.INFO,
     ) -> None:
         self.writer = writer
-        self._json = log_format is LogFormat.JSON
         self._stamps = TimeStamps(log_format)
         self._level = level
+        if writer is None:
+            self.write = _as_record
+        elif log_format is LogFormat.JSON:
+            self.write = _json_writer(writer.put)
+        else:
+            put = writer.put
+            self.write = lambda entry: put(text_line(*(entry[key] for key in LEADING)))
 
     def enabled_for(self, level: int, logger: str) -> bool:
         if self.writer is None:
@@ -209,22 +249,6 @@ class LogLines:
     def stamp(self) -> str:
         """The time of a line written now, as this format writes it."""
         return self._stamps(time.time())
-
-    def write(self, entry: dict[str, Any]) -> None:
-        """Write one line given whole: `LEADING` first (`stamp()`, a level name, the logger and
-        the message), then the fields; the caller has checked `enabled_for`.
-
-        The access and audit lines' path, one per request each: the line is one dict, built
-        once by its caller and rendered once, with no other call on the way.
-        """
-        if self._json and self.writer is not None:
-            self.writer.put(json_entry(entry))
-        elif self.writer is not None:
-            self.writer.put(text_line(*(entry[key] for key in LEADING)))
-        else:
-            fields = {key: value for key, value in entry.items() if key not in LEADING}
-            level = logging.getLevelName(entry["level"])
-            logging.getLogger(entry["logger"]).log(level, "%s", entry["message"], extra=fields)
 
     def flush(self) -> None:
         if self.writer is not None:

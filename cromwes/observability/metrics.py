@@ -46,6 +46,9 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         self._http = _HttpCollector()
         self.registry.register(self._http)
+        self.request_finished = self._http.finished
+        """(method, route template, status, seconds): a request answered; called on every
+        request, so without a call of its own on the way."""
         self.cromwell_calls = Counter(
             "cromwes_cromwell_calls",
             "Calls to Cromwell by operation and outcome (its HTTP status, error or timeout), "
@@ -72,10 +75,6 @@ class Metrics:
 
     def request_started(self) -> None:
         self._http.in_flight += 1
-
-    def request_finished(self, method: str, route: str, status: int, seconds: float) -> None:
-        self._http.in_flight -= 1
-        self._http.observe(method, route, status, seconds)
 
     def observe_cromwell_call(self, operation: str, outcome: str, seconds: float) -> None:
         """The Cromwell client's `observe` hook."""
@@ -152,7 +151,8 @@ class _HttpCollector(Collector):
         self._latency: dict[tuple[str, str], list[float]] = {}
         """(method, route) -> a count per bucket (the last for +Inf), then the sum of seconds."""
 
-    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+    def finished(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.in_flight -= 1
         key = (method, route, status)
         self._counts[key] = self._counts.get(key, 0) + 1
         histogram = self._latency.get((method, route))

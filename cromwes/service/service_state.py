@@ -43,9 +43,19 @@ class ServiceState:
 
     async def engine_version(self) -> str | None:
         """Cromwell's version, or None while Cromwell cannot be reached (service-info degrades)."""
+        if (held := self.held_version()) is not None:
+            return held
+        return await self._version_flight.run("version", self._load_version)
+
+    def held_version(self) -> str | None:
+        """The version while it is held, else None (`engine_version` then asks Cromwell).
+
+        service-info is the most polled call: its callers take what is held without the
+        coroutine an `await` costs, and await only when something must be loaded.
+        """
         if self._version is not None and self._version[0] > self._clock():
             return self._version[1]
-        return await self._version_flight.run("version", self._load_version)
+        return None
 
     async def _load_version(self) -> str | None:
         try:
@@ -57,10 +67,17 @@ class ServiceState:
         return version
 
     async def state_counts(self, owner: Owner) -> dict[str, int]:
+        if (held := self.held_counts(owner)) is not None:
+            return held
+        return await self._counts_flight.run(owner, lambda: self._load_counts(owner))
+
+    def held_counts(self, owner: Owner) -> dict[str, int] | None:
+        """The counts while they are held (the same dict until they are loaded again), else
+        None."""
         cached = self._counts.get(owner)
         if cached is not None and cached[0] > self._clock():
             return cached[1]
-        return await self._counts_flight.run(owner, lambda: self._load_counts(owner))
+        return None
 
     async def _load_counts(self, owner: Owner) -> dict[str, int]:
         base = [("includeSubworkflows", "false"), ("pageSize", "1"), ("page", "1")]

@@ -1,3 +1,6 @@
+import asyncio
+import time
+
 from tests.api.conftest import MakeStack, Stack
 
 
@@ -35,3 +38,20 @@ async def test_service_info_survives_cromwell_down(make_stack: MakeStack) -> Non
     info = (await stack.wes.get("service-info", expect=200)).json
     assert info["workflow_engine_versions"]["cromwell"]["workflow_engine_version"] == []
     assert info["system_state_counts"] == {}
+
+
+async def test_the_kept_document_shows_counts_loaded_again(make_stack: MakeStack) -> None:
+    # The rendered document is kept while the held counts are the same: it must still show
+    # the counts loaded once those expire (cache.state_counts_ttl).
+    stack = await make_stack(settings={"cache": {"state_counts_ttl": 0.2}})
+    await stack.synthetic(count=1, status="Running")
+    first = await stack.wes.get("service-info", expect=200)
+    assert first.json["system_state_counts"]["RUNNING"] == 1
+    assert (await stack.wes.get("service-info", expect=200)).body == first.body
+    await stack.synthetic(count=2, status="Running")
+    deadline = time.monotonic() + 10
+    while (await stack.wes.get("service-info", expect=200)).json["system_state_counts"][
+        "RUNNING"
+    ] != 3:
+        assert time.monotonic() < deadline, "service-info kept showing the counts it had"
+        await asyncio.sleep(0.05)
