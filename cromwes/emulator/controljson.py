@@ -4,7 +4,8 @@ A test's values (a controlled workflow's `outputs`) end up in metadata documents
 store's rows and in every walk over them, and a synthetic request's WDL types are parsed and
 made up recursively; Python's parser itself gives up past about 1,000 levels with a
 RecursionError. A body nested deeper than `MAX_DEPTH`, or a WDL type deeper than
-`MAX_TYPE_DEPTH`, is a 400 naming its field, before anything is parsed or changed.
+`MAX_TYPE_DEPTH`, is a 400 naming its field, before anything is parsed or changed; a
+controlled workflow whose WDL declares such a type is unusable (`too_deep_types`).
 """
 
 import json
@@ -12,6 +13,7 @@ import re
 from typing import Any
 
 from cromwes.emulator.errors import ControlError
+from cromwes.emulator.shapes import WorkflowShape
 
 MAX_DEPTH = 64
 """Arrays and objects a control body may open inside each other, the body itself included:
@@ -73,6 +75,27 @@ def type_too_deep(text: str) -> bool:
         elif character in "]}":
             depth -= 1
     return deepest > MAX_TYPE_DEPTH
+
+
+def too_deep_types(shape: WorkflowShape) -> list[str]:
+    """The declarations of `shape` (its calls and sub-workflows included) whose types nest
+    deeper than `MAX_TYPE_DEPTH`, as `name: type`."""
+    found = [
+        f"{name}: {text}"
+        for types in (shape.inputs, shape.outputs)
+        for name, text in types.items()
+        if type_too_deep(text)
+    ]
+    for call in shape.calls:
+        found += [
+            f"{call.alias}.{name}: {text}"
+            for types in (call.inputs, call.outputs)
+            for name, text in types.items()
+            if type_too_deep(text)
+        ]
+        if call.subworkflow is not None:
+            found += too_deep_types(call.subworkflow)
+    return found
 
 
 def _member_name(token: str) -> str:

@@ -71,7 +71,7 @@ async def patch_labels(request: web.Request) -> web.Response:
     record = visible_record(request)
     try:
         body = await request.json()
-    except ValueError as exn:
+    except (ValueError, RecursionError) as exn:
         raise BadRequest(f"The request content was malformed: {exn}") from exn
     await request.app[SERVICE].update_labels(record, validate_labels(body))
     return cromwell_json(labels_view(record))
@@ -99,7 +99,7 @@ async def query_get(request: web.Request) -> web.Response:
 async def query_post(request: web.Request) -> web.Response:
     try:
         body = await request.json()
-    except ValueError as exn:
+    except (ValueError, RecursionError) as exn:
         raise BadRequest(f"The request content was malformed: {exn}") from exn
     query = parse_query(pairs_from_post_body(body))
     return cromwell_json(run_query(request.app[SERVICE].store, query, time.monotonic()))

@@ -22,7 +22,7 @@ def validate_labels(labels: Any) -> dict[str, str]:
 def parse_labels(text: str, problems: list[str]) -> dict[str, str]:
     try:
         parsed = json.loads(text)
-    except ValueError as exn:
+    except (ValueError, RecursionError) as exn:
         problems.append(f"Workflow contains invalid labels JSON: {exn}")
         return {}
     return label_values(parsed, problems)

@@ -15,6 +15,7 @@ from typing import Any
 
 from cromwes.emulator.calls import failure
 from cromwes.emulator.config import EmulatorConfig
+from cromwes.emulator.controljson import MAX_TYPE_DEPTH, too_deep_types
 from cromwes.emulator.documents import Documents
 from cromwes.emulator.errors import AbortNotInProgress, BadRequest, ControlError
 from cromwes.emulator.populate import SyntheticRequest, synthetic_records
@@ -211,6 +212,17 @@ class WorkflowService:
             record.control["unusable"] = unusable.failures
             record.language_version = unusable.language_version
             record.shape = WorkflowShape(name="workflow")
+            return
+        if deep := too_deep_types(loaded.shape):
+            # Its made-up values would double with each level: 2**30 of them for a type 30
+            # Arrays deep. A controlled workflow fails as Cromwell fails an unusable one.
+            message = (
+                f"The emulator's controlled mode makes up values for types nested at most "
+                f"{MAX_TYPE_DEPTH} levels deep: {'; '.join(deep[:3])}"
+            )
+            record.control["unusable"] = [failure(message)]
+            record.language_version = loaded.language_version
+            record.shape = WorkflowShape(name=loaded.shape.name)
             return
         record.shape = loaded.shape
         record.language_version = loaded.language_version

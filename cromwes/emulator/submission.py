@@ -199,9 +199,13 @@ def _json_or_yaml(text: str, problems: list[str]) -> Any:
         return json.loads(text)
     except ValueError:
         pass
+    except RecursionError:
+        # Nested past what Python's parsers can follow: YAML's would fail the same way.
+        problems.append("Input file is not valid yaml nor json: it nests too deeply")
+        return None
     try:
         return yaml.safe_load(text)
-    except yaml.YAMLError as exn:
+    except (yaml.YAMLError, RecursionError) as exn:
         problems.append(f"Input file is not valid yaml nor json: {exn}")
         return None
 

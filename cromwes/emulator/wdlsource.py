@@ -9,6 +9,7 @@ run never re-fetches anything and sees exactly what was validated.
 """
 
 import posixpath
+import re
 import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,11 @@ from cromwes.emulator.wdlshape import source_texts, workflow_shape
 Fetch = Callable[[str], Awaitable[str]]
 """Read a loopback `http(s)://` URL (the app supplies it; it refuses everything else)."""
 MAIN_FILE = "workflow.wdl"
+MAX_BRACKET_DEPTH = 12
+"""Levels of `[` a WDL file may nest: miniwdl's parser takes exponential time over nested array
+literals (15 levels 0.5 s, 18 levels 4 s, 30 never ends) and would hold the event loop, where
+real WDL nests two or three."""
+_BRACKETS = re.compile(r"[\[\]]")
 """The main file's name when the client gave none. On disk it sits in `main/`, beside the `src/`
 folder of the dependencies, so no dependency of the same name can take its place."""
 
@@ -109,6 +115,11 @@ class SubmissionSources:
             importer_path = importer.pos.abspath
             abspath, text = await self._resolve_import(uri, importer_path)
             self.bundle.resolutions[resolution_key(importer_path, uri)] = abspath
+        if bracket_depth(text) > MAX_BRACKET_DEPTH:
+            raise ValueError(
+                f"{posixpath.basename(uri)}: brackets nest more than {MAX_BRACKET_DEPTH} levels "
+                "deep, past what the emulator's WDL parser reads in reasonable time"
+            )
         self.bundle.files[abspath] = text
         return ReadSourceResult(source_text=text, abspath=abspath)
 
@@ -217,6 +228,15 @@ def input_problems(workflow: WDL.Tree.Workflow, inputs: Mapping[str, Any]) -> li
     except Exception as exn:
         return [load_failure(exn, lambda _: True)]
     return []
+
+
+def bracket_depth(text: str) -> int:
+    """How deep `[` nest in `text` (strings and commands included: a bound, not a parse)."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        depth = max(depth + (1 if match.group() == "[" else -1), 0)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _file_name(name: str | None) -> str:

@@ -21,7 +21,7 @@ def parse_options(text: str | None, problems: list[str]) -> str:
         return pretty_options({})
     try:
         options = json.loads(text)
-    except ValueError as exn:
+    except (ValueError, RecursionError) as exn:
         problems.append(f"Invalid workflow options provided: {exn}")
         return text
     if not isinstance(options, dict):

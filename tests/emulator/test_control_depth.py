@@ -137,3 +137,42 @@ async def test_synthetic_output_types_at_the_cap_are_made_up(
         value = value[0]
     assert len(value) == 2
     assert all(isinstance(path, str) for path in value)
+
+
+DEEP_TYPE_WDL = (
+    "version 1.0\nworkflow deep {\n  output {\n    "
+    + "Array[" * 11 + "Int" + "]" * 11 + " x = []\n  }\n}\n"
+)  # fmt: skip
+"""A type 11 Arrays deep (miniwdl reads it at once): made up, its values would double 11
+times."""
+DEEP_LITERAL_WDL = (
+    "version 1.0\nworkflow deep {\n  output {\n    "
+    + "Array[Int] x = " + "[" * 30 + "1" + "]" * 30 + "\n  }\n}\n"
+)  # fmt: skip
+"""An array literal 30 levels deep: miniwdl's parser would take exponential time over it."""
+
+
+@pytest.mark.parametrize("status", ["Succeeded", "Failed"])
+async def test_a_controlled_workflow_with_types_too_deep_is_unusable(
+    controlled: aiohttp.ClientSession, status: str
+) -> None:
+    submitted = await submit(controlled, DEEP_TYPE_WDL)
+    await move(controlled, submitted["id"], status=status)
+    body = await get_json(controlled, f"{API}/{submitted['id']}/metadata")
+    assert body["status"] == status
+    assert body.get("outputs", {}) == {}
+    if status == "Failed":
+        [top] = body["failures"]
+        assert top["message"] == "Workflow input processing failed"
+        [cause] = top["causedBy"]
+        assert f"nested at most {TYPE_LIMIT} levels deep: x: Array[" in cause["message"]
+
+
+async def test_a_workflow_nesting_arrays_past_what_the_parser_reads_fails_at_once(
+    controlled: aiohttp.ClientSession,
+) -> None:
+    submitted = await submit(controlled, DEEP_LITERAL_WDL)
+    await move(controlled, submitted["id"], status="Failed")
+    body = await get_json(controlled, f"{API}/{submitted['id']}/metadata")
+    [cause] = body["failures"][0]["causedBy"]
+    assert cause["message"].startswith("workflow.wdl: brackets nest more than 12 levels deep")
