@@ -8,6 +8,7 @@ import asyncio
 import copy
 from collections.abc import Mapping
 from http import HTTPStatus
+from pathlib import Path
 from string import Template
 from typing import Any
 
@@ -47,7 +48,20 @@ def openapi_document(generated: Mapping[str, Any]) -> dict[str, Any]:
 def add_docs_routes(app: web.Application) -> None:
     app.router.add_get(DOCUMENT_PATH, openapi_json)
     app.router.add_get(UI_PATH, swagger_ui)
-    app.router.add_static(STATIC_PATH, SWAGGER_UI_STATIC_FILES)
+    app.router.add_get(f"{STATIC_PATH}/{{name}}", swagger_ui_file)
+
+
+_SWAGGER_UI_FILES = frozenset(path.name for path in Path(SWAGGER_UI_STATIC_FILES).iterdir())
+"""The files Swagger UI ships (one flat folder), served by name alone."""
+
+
+async def swagger_ui_file(request: web.Request) -> web.StreamResponse:
+    # By name from a fixed list, as the dashboard's files: any other name is a WES 404 here,
+    # where aiohttp's static route would answer an empty one as it sends it.
+    name = request.match_info["name"]
+    if name not in _SWAGGER_UI_FILES:
+        raise web.HTTPNotFound()
+    return web.FileResponse(Path(SWAGGER_UI_STATIC_FILES) / name)
 
 
 async def openapi_json(request: web.Request) -> web.Response:

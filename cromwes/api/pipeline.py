@@ -23,6 +23,8 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Callable
+from functools import partial
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
@@ -33,7 +35,7 @@ from cromwes.api.audit import action_of
 from cromwes.api.middlewares import caller, error_answer, needs_caller
 from cromwes.api.streaming import STREAMED
 from cromwes.api.validation import ValidQueries, declared_inputs, validate
-from cromwes.auth.base import ANONYMOUS, principal_of
+from cromwes.auth.base import ANONYMOUS, Principal, principal_of
 from cromwes.errors import WesError
 from cromwes.observability.loglines import LogLines
 from cromwes.observability.metrics import Metrics
@@ -83,8 +85,6 @@ def gateway_middleware(
                 )
             if not response.prepared:
                 response.headers[REQUEST_ID] = request_id
-            # A FileResponse settles its status (304, 404, 416) only as aiohttp sends it, after
-            # this: a static file's line says 200 for those (its prepare cannot run twice).
             status = response.status
             return response
         except web.HTTPException as exc:  # a redirect, that aiohttp answers
@@ -95,18 +95,54 @@ def gateway_middleware(
             status = CLIENT_CLOSED
             raise
         finally:
-            seconds = time.monotonic() - started
-            if metrics is not None:
-                metrics.request_finished(request.method, route, status, seconds)
-            log_request(
-                lines, request, route=route, status=status, seconds=seconds,
-                principal=principal, request_id=request_id, action=action_of(handler),
-                response=response,
-            )  # fmt: skip
             CURRENT_ROUTE.reset(route_token)
             CURRENT.reset(id_token)
+            facts = (lines, metrics, request, route, started, principal, request_id)
+            if isinstance(response, web.FileResponse) and not response.prepared:
+                _when_sent(response, partial(_answered, *facts, action_of(handler), response))
+            else:
+                _answered(*facts, action_of(handler), response, status)
 
     return gateway
+
+
+def _answered(
+    lines: LogLines,
+    metrics: Metrics | None,
+    request: web.Request,
+    route: str,
+    started: float,
+    principal: Principal,
+    request_id: str,
+    action: str | None,
+    response: web.StreamResponse | None,
+    status: int,
+) -> None:
+    """Count the request and write its lines, once its status is known."""
+    seconds = time.monotonic() - started
+    if metrics is not None:
+        metrics.request_finished(request.method, route, status, seconds)
+    log_request(
+        lines, request, route=route, status=status, seconds=seconds, principal=principal,
+        request_id=request_id, action=action, response=response,
+    )  # fmt: skip
+
+
+def _when_sent(response: web.FileResponse, answered: Callable[[int], None]) -> None:
+    """Count and log a FileResponse once aiohttp has sent it.
+
+    A FileResponse settles its status (304, 412, 416, or 404 for a file gone meanwhile) only
+    as aiohttp sends it, after this middleware, and its prepare cannot run twice. The task
+    serving the request ends once the answer is sent (or the client left before): the line
+    says the status the client got, and its duration includes the sending.
+    """
+    task = asyncio.current_task()
+    if task is None:
+        answered(response.status)
+        return
+    task.add_done_callback(
+        lambda _: answered(response.status if response.prepared else CLIENT_CLOSED)
+    )
 
 
 def _cut_short(

@@ -1,7 +1,9 @@
 """The access and audit lines, as the shipped writer puts them in a file: fields, order, secrets."""
 
+import asyncio
 import json
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,3 +177,34 @@ async def test_a_path_cannot_write_a_line_of_its_own_into_a_text_log(
     assert not [line for line in text.splitlines() if line.startswith(forged)], text
     assert text.count("\\u000a" + forged) == 3, text  # the access line, its audit line, the 404
     assert len(text.splitlines()) == 3, text
+
+
+async def test_a_static_files_line_says_the_status_it_was_sent_with(
+    make_stack: MakeStack, info_log: LogFile
+) -> None:
+    # A FileResponse settles 304 and 416 only as aiohttp sends it, after the gateway's
+    # middleware returned it: its line is written once it was sent.
+    stack = await make_stack(log_lines=info_log.lines)
+    client = stack.wes.client
+    async with client.get("/ui/app.js") as first:
+        assert first.status == 200
+        etag = first.headers["ETag"]
+        await first.read()
+    async with client.get("/ui/app.js", headers={"If-None-Match": etag}) as again:
+        assert again.status == 304
+    async with client.get("/ui/app.js", headers={"Range": "bytes=99999999-"}) as beyond:
+        assert beyond.status == 416
+    expected = [200, 304, 416]
+    deadline = time.monotonic() + 10
+    while (
+        statuses := [
+            a["status"] for a in info_log.read("cromwes.access") if a["path"] == "/ui/app.js"
+        ]
+    ) != expected:
+        assert len(statuses) < len(expected), statuses
+        assert time.monotonic() < deadline, statuses
+        await asyncio.sleep(0.01)
+    async with client.get("/metrics") as response:
+        text = await response.text()
+    assert 'route="/ui/{name}",status="304"' in text
+    assert 'route="/ui/{name}",status="416"' in text

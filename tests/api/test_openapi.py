@@ -111,3 +111,12 @@ async def test_batches_are_documented(document: dict[str, Any]) -> None:
     assert {"batch_id", "run_ids", "failures"} <= set(
         document["components"]["schemas"]["BatchId"]["properties"]
     )
+
+
+@pytest.mark.parametrize(
+    "path", ["/docs/static/nope.js", "/docs/static/..%2F..%2Fopenapi.py", "/docs/static/VERSION%00"]
+)
+async def test_an_unknown_docs_asset_is_a_wes_404(stack: Stack, path: str) -> None:
+    reply = await stack.wes.get(path, expect=404)
+    assert reply.json["status_code"] == 404
+    assert reply.json["msg"]
