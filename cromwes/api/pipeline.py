@@ -97,11 +97,18 @@ def gateway_middleware(
         finally:
             CURRENT_ROUTE.reset(route_token)
             CURRENT.reset(id_token)
-            facts = (lines, metrics, request, route, started, principal, request_id)
+            action = action_of(handler)
             if isinstance(response, web.FileResponse) and not response.prepared:
-                _when_sent(response, partial(_answered, *facts, action_of(handler), response))
+                answered = partial(
+                    _answered, lines, metrics, request, route, started, principal, request_id,
+                    action, response,
+                )  # fmt: skip
+                _when_sent(response, answered)
             else:
-                _answered(*facts, action_of(handler), response, status)
+                _answered(
+                    lines, metrics, request, route, started, principal, request_id, action,
+                    response, status,
+                )  # fmt: skip
 
     return gateway
 
