@@ -104,18 +104,6 @@ class TimeStamps:
         return stamp
 
 
-def _json_writer(put: Callable[[bytes], None]) -> Callable[[dict[str, Any]], None]:
-    def write(entry: dict[str, Any]) -> None:
-        try:
-            # `json_entry`'s first and usual way, without the call.
-            line = orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE)
-        except TypeError:
-            line = json_entry(entry)
-        put(line)
-
-    return write
-
-
 def _as_record(entry: dict[str, Any]) -> None:
     fields = {key: value for key, value in entry.items() if key not in LEADING}
     level = logging.getLevelName(entry["level"])
@@ -146,9 +134,6 @@ class LineWriter:
         self._pending: deque[bytes] = deque()
         self._flushes: deque[threading.Event] = deque()
         self._closing = False
-        self._woken = False
-        """Whether `_wake` was set since the thread last lowered it: a plain attribute, read on
-        every put, where `Event.is_set` is a method call."""
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cromwes-log-lines", daemon=True)
         self._thread.start()
@@ -156,10 +141,9 @@ class LineWriter:
     def put(self, line: bytes) -> None:
         """Queue one line (bytes ending in a newline); safe from any thread."""
         self._pending.append(line)
-        # The thread lowers the flags before it drains the queue: a line appended before that
-        # is drained, one appended after it finds the flags down and raises them.
-        if not self._woken:
-            self._woken = True
+        # The thread lowers the flag before it drains the queue: a line appended before that
+        # is drained, one appended after it finds the flag down and raises it.
+        if not self._wake.is_set():
             self._wake.set()
 
     def flush(self, timeout: float = FLUSH_TIMEOUT) -> None:
@@ -182,10 +166,7 @@ class LineWriter:
             wake.wait()
             if not (self._closing or flushes):
                 time.sleep(self._batch_wait)
-            # In this order: a put between the two finds `_woken` still up and does not wake
-            # the thread, its line being in the batch drained below.
             wake.clear()
-            self._woken = False
             closing = self._closing
             # The flushes asked for so far, then the lines: every line given before a flush
             # was asked for is in this batch.
@@ -219,8 +200,8 @@ class LogLines:
     the message), then the fields; the caller has checked `enabled_for`.
 
     The access and audit lines' path, one per request each: the line is one dict, built once by
-    its caller, rendered once and queued, by a function chosen for the format once, here, so
-    that a line costs no call on the way.
+    its caller, rendered once and queued, by a function chosen for the format once, here,
+    rather than by a choice made again for every line.
     """
 
     def __init__(
@@ -236,10 +217,9 @@ class LogLines:
         if writer is None:
             self.write = _as_record
         elif log_format is LogFormat.JSON:
-            self.write = _json_writer(writer.put)
+            self.write = lambda entry: writer.put(json_entry(entry))
         else:
-            put = writer.put
-            self.write = lambda entry: put(text_line(*(entry[key] for key in LEADING)))
+            self.write = lambda entry: writer.put(text_line(*(entry[key] for key in LEADING)))
 
     def enabled_for(self, level: int, logger: str) -> bool:
         if self.writer is None:

@@ -104,6 +104,7 @@ def _walk(
                     key_prefix=key,
                 )
             elif "subWorkflowId" not in call:
+                status = call.get("executionStatus", "Unknown")
                 yield (
                     key,
                     Task(
@@ -112,10 +113,8 @@ def _walk(
                         call="" if id_prefix else fqn,
                         shard=shard,
                         attempt=attempt,
-                        status=call.get("executionStatus", "Unknown"),
-                        state=attempt_state(
-                            call.get("executionStatus", "Unknown"), call.get("backendStatus")
-                        ),
+                        status=status,
+                        state=attempt_state(status, call.get("backendStatus")),
                         start_time=rfc3339(call.get("start")),
                         end_time=rfc3339(call.get("end")),
                         command=call.get("commandLine"),

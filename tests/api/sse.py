@@ -28,35 +28,22 @@ class Stream:
 
     async def next(self, within: float = 15.0) -> Sse:
         """The next event; AssertionError if none comes in time or the stream ends first."""
-        event: str | None = None
-        event_id: str | None = None
-        data: list[str] = []
         async with asyncio.timeout(within):
             while True:
-                raw = await self.response.content.readline()
-                if not raw:
-                    self.ended = True
+                raw = await self.frame(within)
+                if raw is None:
                     raise AssertionError("the stream ended instead of sending an event")
-                line = raw.decode().rstrip("\r\n")
-                if line == "":
-                    if data:
-                        return Sse(event or "message", event_id, json.loads("\n".join(data)))
-                    continue
-                if line.startswith(":"):
-                    self.comments.append(line[1:].strip())
-                    continue
-                name, _, value = line.partition(":")
-                value = value[1:] if value.startswith(" ") else value
-                if name == "event":
-                    event = value
-                elif name == "id":
-                    event_id = value
-                elif name == "data":
-                    data.append(value)
+                fields: dict[str, list[str]] = {}
+                for line in raw.decode().splitlines():
+                    name, _, value = line.partition(":")
+                    fields.setdefault(name, []).append(value[1:] if value[:1] == " " else value)
+                if "data" in fields:
+                    event, event_id = fields.get("event", [None])[-1], fields.get("id", [None])[-1]
+                    return Sse(event or "message", event_id, json.loads("\n".join(fields["data"])))
 
     async def frame(self, within: float = 15.0) -> bytes | None:
         """The next event exactly as it came, its lines without the blank line that ends it
-        (comments skipped); None once the stream has ended."""
+        (comments kept in `comments`); None once the stream has ended."""
         lines: list[bytes] = []
         async with asyncio.timeout(within):
             while True:
@@ -67,7 +54,9 @@ class Stream:
                 if raw in (b"\r\n", b"\n"):
                     if lines:
                         return b"".join(lines)
-                elif not raw.startswith(b":"):
+                elif raw.startswith(b":"):
+                    self.comments.append(raw[1:].decode().strip())
+                else:
                     lines.append(raw)
 
     async def comment(self, within: float = 15.0) -> str:
