@@ -27,8 +27,8 @@ LEADING = ("time", "level", "logger", "message")
 _TOLERANT = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
 FLUSH_TIMEOUT = 5.0
 BATCH_WAIT = 0.05
-"""How long the writer gathers lines before it writes them: lines reach the file at most this
-late (plus the write itself)."""
+"""How often the writer looks for lines to write: lines reach the file at most this late (plus
+the write itself)."""
 
 
 def json_line(stamp: str, level: str, logger: str, message: str, fields: Fields) -> bytes:
@@ -82,6 +82,14 @@ class TimeStamps:
         self._day_time = ""
         self._stamp = ""
 
+    def now(self) -> str:
+        """The time of a line written now: its text kept from the last line when this is the
+        same millisecond, as it is for most lines of a busy gateway."""
+        seconds = time.time()
+        if int(seconds * 1000) == self._millisecond:
+            return self._stamp
+        return self(seconds)
+
     def __call__(self, seconds: float) -> str:
         # The writer thread's records may race the event loop here; both compute the same
         # text for the same instant.
@@ -121,30 +129,27 @@ def _plain(value: Any) -> Any:
 class LineWriter:
     """Writes the lines it is given to `stream` from a thread of its own, a batch per write.
 
-    Queueing a line is a deque append: the thread is woken only when it sleeps, then gathers
-    what arrives for `BATCH_WAIT` before it writes, so a busy gateway wakes it a few dozen
-    times a second rather than once a line (each wake-up would take the GIL from the event
-    loop). Nothing is dropped: a line waits until the stream takes it. `flush` waits until
-    every line given so far is written; `close` does that and stops the thread.
+    Queueing a line is a bare deque append, with nothing else on the caller's path: the thread
+    is never woken for a line. It looks for lines every `BATCH_WAIT`, a few dozen wake-ups a
+    second whether busy or idle, rather than once a line (each wake-up takes the GIL from the
+    event loop), and writes what it finds. Nothing is dropped: a line waits until the stream
+    takes it. `flush` wakes the thread and waits until every line given so far is written;
+    `close` does that and stops the thread.
     """
+
+    put: Callable[[bytes], None]
+    """Queue one line (bytes ending in a newline); safe from any thread."""
 
     def __init__(self, stream: BinaryIO, *, batch_wait: float = BATCH_WAIT) -> None:
         self._stream = stream
         self._batch_wait = batch_wait
         self._pending: deque[bytes] = deque()
+        self.put = self._pending.append
         self._flushes: deque[threading.Event] = deque()
         self._closing = False
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cromwes-log-lines", daemon=True)
         self._thread.start()
-
-    def put(self, line: bytes) -> None:
-        """Queue one line (bytes ending in a newline); safe from any thread."""
-        self._pending.append(line)
-        # The thread lowers the flag before it drains the queue: a line appended before that
-        # is drained, one appended after it finds the flag down and raises it.
-        if not self._wake.is_set():
-            self._wake.set()
 
     def flush(self, timeout: float = FLUSH_TIMEOUT) -> None:
         if not self._thread.is_alive():
@@ -163,9 +168,7 @@ class LineWriter:
     def _run(self) -> None:
         pending, flushes, wake = self._pending, self._flushes, self._wake
         while True:
-            wake.wait()
-            if not (self._closing or flushes):
-                time.sleep(self._batch_wait)
+            wake.wait(self._batch_wait)
             wake.clear()
             closing = self._closing
             # The flushes asked for so far, then the lines: every line given before a flush
@@ -192,17 +195,20 @@ class LogLines:
     """The gateway's log lines at `level` and above, rendered as `log_format` into `writer`.
 
     Without a writer (an application created without `configure_logging`, e.g. embedded in
-    another program) each line becomes a record of the `logging` module, with the same fields.
+    another program) each line becomes a record of the `logging` module, with the same fields,
+    and `level` is NOTSET: the `logging` module's own levels choose what is written.
     """
 
     write: Callable[[dict[str, Any]], None]
     """Write one line given whole: `LEADING` first (`stamp()`, a level name, the logger and
-    the message), then the fields; the caller has checked `enabled_for`.
+    the message), then the fields; the caller has checked `level`.
 
     The access and audit lines' path, one per request each: the line is one dict, built once by
     its caller, rendered once and queued, by a function chosen for the format once, here,
     rather than by a choice made again for every line.
     """
+    stamp: Callable[[], str]
+    """The time of a line written now, as this format writes it."""
 
     def __init__(
         self,
@@ -212,23 +218,17 @@ class LogLines:
         level: int = logging.INFO,
     ) -> None:
         self.writer = writer
-        self._stamps = TimeStamps(log_format)
-        self._level = level
+        self.stamp = TimeStamps(log_format).now
+        # Read on every request, so a plain attribute rather than a method of `logging`'s.
+        self.level = level if writer is not None else logging.NOTSET
         if writer is None:
             self.write = _as_record
-        elif log_format is LogFormat.JSON:
-            self.write = lambda entry: writer.put(json_entry(entry))
+            return
+        put = writer.put
+        if log_format is LogFormat.JSON:
+            self.write = lambda entry: put(json_entry(entry))
         else:
-            self.write = lambda entry: writer.put(text_line(*(entry[key] for key in LEADING)))
-
-    def enabled_for(self, level: int, logger: str) -> bool:
-        if self.writer is None:
-            return logging.getLogger(logger).isEnabledFor(level)
-        return level >= self._level
-
-    def stamp(self) -> str:
-        """The time of a line written now, as this format writes it."""
-        return self._stamps(time.time())
+            self.write = lambda entry: put(text_line(*(entry[key] for key in LEADING)))
 
     def flush(self) -> None:
         if self.writer is not None:
