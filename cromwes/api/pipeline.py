@@ -60,7 +60,10 @@ def gateway_middleware(
         started = time.monotonic()
         request_id = request_ids.for_request(request.headers.get(REQUEST_ID))
         route = route_template(request)
-        id_token, route_token = CURRENT.set(request_id), CURRENT_ROUTE.set(route)
+        # Never reset: aiohttp serves each request in a task of its own, whose context ends
+        # with it (aiohttp#3406), so no other request sees these.
+        CURRENT.set(request_id)
+        CURRENT_ROUTE.set(route)
         if metrics is not None:
             metrics.request_started()
         principal = ANONYMOUS
@@ -95,8 +98,6 @@ def gateway_middleware(
             status = CLIENT_CLOSED
             raise
         finally:
-            CURRENT_ROUTE.reset(route_token)
-            CURRENT.reset(id_token)
             action = action_of(handler)
             if isinstance(response, web.FileResponse) and not response.prepared:
                 answered = partial(
