@@ -169,14 +169,14 @@ def _file_descriptor(stream: BinaryIO) -> int | None:
         return None
 
 
+LEADING = ("time", "level", "logger", "message")
+
+
 def _as_records(facts: RequestFacts) -> None:
     for entry in request_entries(facts, ""):
         fields = {key: value for key, value in entry.items() if key not in LEADING}
         level = logging.getLevelName(entry["level"])
         logging.getLogger(entry["logger"]).log(level, "%s", entry["message"], extra=fields)
-
-
-LEADING = ("time", "level", "logger", "message")
 
 
 class LogLines:
