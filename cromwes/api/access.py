@@ -7,17 +7,16 @@ final status of every answer, errors and refusals included. It never logs a quer
 """
 
 import logging
-from typing import Final
+import time
 
 from aiohttp import web
 from multidict import istr
 
-from cromwes.api.audit import log_audit
+from cromwes.api.audit import audited_run_id
 from cromwes.api.middlewares import within
 from cromwes.auth.base import Principal
 from cromwes.observability.loglines import LogLines
 
-ACCESS: Final = "cromwes.access"
 UNMATCHED = "unmatched"
 """The route label of requests no route matched (404s), so random paths cannot flood metrics."""
 QUIET_TREES = ("/health", "/actuator/health", "/metrics")
@@ -54,42 +53,20 @@ def log_request(
     action: str | None,
     response: web.StreamResponse | None,
 ) -> None:
-    """The access line of an answered request and, for a WES action, its audit line."""
+    """The access line of an answered request and, for a WES action, its audit line: their
+    facts, queued; the line sink renders them (`observability.linerender`)."""
     path, headers = request.path, request.headers
     quiet = path.startswith(QUIET_TREES) and is_quiet(path)  # false for nearly every request
     access = lines.level <= (logging.DEBUG if quiet else logging.INFO)
     audit = action is not None and lines.level <= logging.INFO
     if not (access or audit):
         return
-    stamp = lines.stamp()
-    client_subject = headers.get(CLIENT_SUBJECT)
-    if access:
-        method = request.method
-        lines.write(
-            {
-                "time": stamp,
-                "level": "DEBUG" if quiet else "INFO",
-                "logger": ACCESS,
-                "message": f"{method} {path} {status} {seconds * 1000:.1f}ms",
-                "access": True,
-                "method": method,
-                "path": path,
-                "route": route,
-                "status": status,
-                # Whole microseconds as milliseconds: round(seconds * 1000, 3), which rounds
-                # to decimal places through text, costs twice as much for the same number
-                # (they differ only on an exact half microsecond).
-                "duration_ms": round(seconds * 1_000_000) / 1000,
-                "remote": request.remote,
-                "forwarded_for": headers.get(FORWARDED_FOR),
-                "client_subject": client_subject,
-                "principal": principal.id,
-                "user_agent": headers.get(USER_AGENT),
-                "request_id": request_id,
-            }
+    run_id = audited_run_id(request, action, response, status) if audit else None
+    lines.request(
+        (
+            time.time(), ("DEBUG" if quiet else "INFO") if access else None, request.method,
+            path, route, status, seconds, request.remote, headers.get(FORWARDED_FOR),
+            headers.get(CLIENT_SUBJECT), principal.id, principal.authenticated,
+            headers.get(USER_AGENT), request_id, action if audit else None, run_id,
         )
-    if audit and action is not None:
-        log_audit(
-            lines, request, action, stamp=stamp, response=response, status=status,
-            principal=principal, client_subject=client_subject, request_id=request_id,
-        )  # fmt: skip
+    )  # fmt: skip

@@ -6,15 +6,10 @@ audited too.
 """
 
 from collections.abc import Callable
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
 import orjson
 from aiohttp import web
-
-from cromwes.auth.base import Principal
-from cromwes.observability.loglines import LogLines
-
-AUDIT: Final = "cromwes.audit"
 
 H = TypeVar("H", bound=Callable[..., Any])
 _ACTION = "__audit_action__"
@@ -42,38 +37,14 @@ def action_of(handler: object) -> str | None:
     return action if isinstance(action, str) else None
 
 
-def log_audit(
-    lines: LogLines,
-    request: web.Request,
-    action: str,
-    *,
-    stamp: str,
-    response: web.StreamResponse | None,
-    status: int,
-    principal: Principal,
-    client_subject: str | None,
-    request_id: str,
-) -> None:
-    """The audit line of `action`; the caller has checked that audit lines are enabled."""
+def audited_run_id(
+    request: web.Request, action: str | None, response: web.StreamResponse | None, status: int
+) -> str | None:
+    """The run an audited action was about: named in its path, or created by a submission."""
     run_id = request.match_info.get("run_id")
     if run_id is None and action == SUBMIT:
         run_id = _answered_run_id(response, status)
-    lines.write(
-        {
-            "time": stamp,
-            "level": "INFO",
-            "logger": AUDIT,
-            "message": f"{action} by {principal.id or 'anonymous'} on {run_id or '-'}: {status}",
-            "audit": True,
-            "action": action,
-            "principal": principal.id,
-            "authenticated": principal.authenticated,
-            "run_id": run_id,
-            "status": status,
-            "client_subject": client_subject,
-            "request_id": request_id,
-        }
-    )
+    return run_id
 
 
 def _answered_run_id(response: web.StreamResponse | None, status: int) -> str | None:

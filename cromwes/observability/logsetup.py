@@ -8,7 +8,8 @@ from typing import Any, BinaryIO
 from aiohttp.web_exceptions import NotAppKeyWarning
 
 from cromwes.config.settings import LogFormat, ObservabilitySettings
-from cromwes.observability.loglines import LineWriter, LogLines, TimeStamps, json_line, text_line
+from cromwes.observability.linerender import TimeStamps, json_line, text_line
+from cromwes.observability.loglines import LineWriter, LogLines
 from cromwes.observability.request_ids import CURRENT
 
 _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -75,11 +76,14 @@ class LinesHandler(logging.Handler):
 
 
 def configure_logging(settings: ObservabilitySettings, stream: BinaryIO | Any = None) -> LogLines:
-    """Send every line to `stream` (default: stderr) through one writer thread; the returned
-    `LogLines` is the access and audit lines' way to it (`create_app(log_lines=...)`)."""
-    writer = LineWriter(stream if stream is not None else sys.stderr.buffer)
+    """Send every line to `stream` (default: stderr) through one writer thread, and its line
+    sink when the stream is a file descriptor; the returned `LogLines` is the access and audit
+    lines' way to it (`create_app(log_lines=...)`)."""
+    writer = LineWriter(
+        stream if stream is not None else sys.stderr.buffer, log_format=settings.log_format
+    )
     level = logging.getLevelName(settings.log_level.upper())
-    lines = LogLines(writer, log_format=settings.log_format, level=level)
+    lines = LogLines(writer, level=level)
     root = logging.getLogger()
     root.handlers[:] = [LinesHandler(lines, writer, settings.log_format)]
     root.setLevel(level)

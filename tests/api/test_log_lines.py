@@ -12,8 +12,9 @@ from urllib.parse import quote
 
 import pytest
 
-from cromwes.config.settings import LogFormat
+from cromwes.config.settings import LogFormat, ObservabilitySettings
 from cromwes.observability.loglines import LineWriter, LogLines
+from cromwes.observability.logsetup import configure_logging
 from tests.api.basic import ALICE, BASIC_AUTH
 from tests.api.conftest import MakeStack, hello_form
 
@@ -43,7 +44,7 @@ class LogFile:
 
 def log_file(path: Path, level: int) -> Iterator[LogFile]:
     with path.open("wb") as stream:
-        lines = LogLines(LineWriter(stream), log_format=LogFormat.JSON, level=level)
+        lines = LogLines(LineWriter(stream, log_format=LogFormat.JSON), level=level)
         yield LogFile(lines, path)
         lines.close()
 
@@ -168,7 +169,7 @@ async def test_a_path_cannot_write_a_line_of_its_own_into_a_text_log(
     forged = "2026-12-07 20:31:00,000 INFO cromwes.audit: wes:run:cancel by admin on victim: 200"
     path = tmp_path / "gateway.log"
     with path.open("wb") as stream:
-        lines = LogLines(LineWriter(stream), log_format=LogFormat.TEXT, level=logging.INFO)
+        lines = LogLines(LineWriter(stream, log_format=LogFormat.TEXT), level=logging.INFO)
         stack = await make_stack(log_lines=lines)
         await stack.wes.get(f"runs/x%0a{quote(forged)}/status", expect=404)
         await stack.wes.get(f"/nothing%0d%0a{quote(forged)}", expect=404)
@@ -208,3 +209,32 @@ async def test_a_static_files_line_says_the_status_it_was_sent_with(
         text = await response.text()
     assert 'route="/ui/{name}",status="304"' in text
     assert 'route="/ui/{name}",status="416"' in text
+
+
+async def test_a_record_logged_between_two_requests_lands_between_their_lines(
+    make_stack: MakeStack, tmp_path: Path
+) -> None:
+    # The requests' lines are rendered by the line sink, the record by the gateway: one order.
+    path = tmp_path / "gateway.log"
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        with path.open("wb") as stream:
+            lines = configure_logging(ObservabilitySettings(), stream)
+            assert lines.writer is not None
+            assert lines.writer.sink_pid is not None
+            stack = await make_stack(log_lines=lines)
+            await stack.wes.get("service-info", headers={"X-Request-ID": "before"}, expect=200)
+            logging.getLogger("tests.between").warning("between the two")
+            await stack.wes.get("service-info", headers={"X-Request-ID": "after"}, expect=200)
+            lines.flush()
+            written = [json.loads(raw) for raw in path.read_bytes().splitlines()]
+            lines.close()
+    finally:
+        root.handlers[:], root.level = handlers, level
+    order = [
+        entry.get("request_id", entry["message"])
+        for entry in written
+        if entry["logger"] in ("cromwes.access", "cromwes.audit", "tests.between")
+    ]
+    assert order == ["before", "before", "between the two", "after", "after"]
