@@ -55,6 +55,15 @@ def rss_kib(pid: int, field: str = "VmRSS") -> int:
     raise RuntimeError(f"{field} not found for {pid}")
 
 
+def children(pid: int) -> list[int]:
+    """The process ids of a process's children (the gateway's: its line sink)."""
+    return [
+        int(child)
+        for listing in Path(f"/proc/{pid}/task").glob("*/children")
+        for child in listing.read_text().split()
+    ]
+
+
 def reset_peak(pid: int) -> None:
     """Reset the kernel's peak-RSS mark of a process (Linux clear_refs 5)."""
     Path(f"/proc/{pid}/clear_refs").write_text("5")

@@ -26,7 +26,9 @@ class SinkPipe:
         answers, reply = os.pipe()
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", SINK, log_format, str(reply)],
+                # -P: the working directory is not searched first, so a `cromwes` folder there
+                # (a source checkout, anyone's files) cannot stand in for the installed sink.
+                [sys.executable, "-P", "-m", SINK, log_format, str(reply)],
                 stdin=subprocess.PIPE,
                 stdout=out,
                 pass_fds=(reply,),

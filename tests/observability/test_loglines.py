@@ -19,7 +19,7 @@ import aiohttp
 import pytest
 
 from cromwes.config.settings import LogFormat, ObservabilitySettings
-from cromwes.observability.linerender import Item, RequestFacts, TimeStamps, json_line
+from cromwes.observability.linerender import ACCESS, Item, RequestFacts, TimeStamps, json_line
 from cromwes.observability.loglines import LineWriter, LogLines
 from cromwes.observability.logsetup import configure_logging
 from tests.servers import free_port, stop, wait_for_port
@@ -329,3 +329,36 @@ async def test_serve_writes_its_lines_itself_once_its_sink_is_killed(tmp_path: P
     assert warning["level"] == "WARNING"
     assert warning["message"].startswith("The line sink ended (Broken pipe), exit status -9: ")
     assert "rendered in the gateway's process" in warning["message"]
+
+
+async def test_the_sink_is_the_installed_one_whatever_the_working_directory(
+    tmp_path: Path,
+) -> None:
+    """The `cromwes` command started in a folder holding a `cromwes` package of someone else's:
+    the line sink it starts is still the installed one."""
+    decoy = tmp_path / "cromwes" / "observability"
+    decoy.mkdir(parents=True)
+    for package in (decoy.parent, decoy):
+        (package / "__init__.py").write_text("")
+    (decoy / "linesink.py").write_text(
+        "import os, sys\nos.write(1, b'decoy ran\\n')\nos.write(int(sys.argv[2]), b'.')\n"
+        "sys.stdin.buffer.read()\n"
+    )
+    port = free_port()
+    log = tmp_path / "gateway.log"
+    command = Path(sys.executable).parent / "cromwes"  # the console script, as installed
+    with log.open("wb") as stderr:
+        server = await asyncio.create_subprocess_exec(
+            command, "serve", env=serve_env(tmp_path, port), cwd=tmp_path, stderr=stderr
+        )
+    try:
+        await wait_for_port(port, server, what="cromwes serve", log=log)
+        assert sink_of(server.pid) is not None, "no line sink"
+        await service_info(port, range(5))
+    finally:
+        await stop(server)
+    assert server.returncode == 0
+    text = log.read_bytes()
+    assert b"decoy ran" not in text
+    ids = [e["request_id"] for e in map(json.loads, text.splitlines()) if e["logger"] == ACCESS]
+    assert ids == [f"r-{index}" for index in range(5)]
