@@ -13,7 +13,10 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -271,27 +274,41 @@ async def service_info(port: int, ids: range) -> None:
                 assert response.status == 200
 
 
+@asynccontextmanager
+async def serving(tmp_path: Path, *command: str | Path) -> AsyncIterator[tuple[int, int]]:
+    """`command` (default: `python -m cromwes serve`) with the shipped defaults, its stderr
+    sent to `tmp_path/gateway.log` as a deployment does: its port and pid while it serves; it
+    is stopped, and must have exited cleanly, afterwards."""
+    port = free_port()
+    log = tmp_path / "gateway.log"
+    with log.open("wb") as stderr:
+        server = await asyncio.create_subprocess_exec(
+            *(command or (sys.executable, "-m", "cromwes", "serve")),
+            env=serve_env(tmp_path, port), cwd=tmp_path, stderr=stderr,
+        )  # fmt: skip
+    try:
+        await wait_for_port(port, server, what="cromwes serve", log=log)
+        yield port, server.pid
+    finally:
+        await stop(server)
+    assert server.returncode == 0
+
+
+def logged(tmp_path: Path) -> list[dict[str, Any]]:
+    """The entries `serving` wrote to its log."""
+    return [json.loads(raw) for raw in (tmp_path / "gateway.log").read_bytes().splitlines()]
+
+
 async def test_serve_writes_every_access_and_audit_line_to_stderr_by_its_exit(
     tmp_path: Path,
 ) -> None:
     """The shipped defaults (JSON, INFO), stderr sent to a file as a deployment does: the lines
     are written by the gateway's line sink."""
-    port = free_port()
-    log = tmp_path / "gateway.log"
-    with log.open("wb") as stderr:
-        server = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "cromwes", "serve",
-            env=serve_env(tmp_path, port), cwd=tmp_path, stderr=stderr,
-        )  # fmt: skip
-    try:
-        await wait_for_port(port, server, what="cromwes serve", log=log)
-        sink = sink_of(server.pid)
+    async with serving(tmp_path) as (port, pid):
+        sink = sink_of(pid)
         assert sink is not None, "no line sink"
         await service_info(port, range(50))
-    finally:
-        await stop(server)
-    assert server.returncode == 0
-    entries = [json.loads(raw) for raw in log.read_bytes().splitlines()]
+    entries = logged(tmp_path)
     for logger in ("cromwes.access", "cromwes.audit"):
         ids = [e["request_id"] for e in entries if e["logger"] == logger]
         assert ids == [f"r-{index}" for index in range(50)], logger
@@ -300,17 +317,9 @@ async def test_serve_writes_every_access_and_audit_line_to_stderr_by_its_exit(
 
 
 async def test_serve_writes_its_lines_itself_once_its_sink_is_killed(tmp_path: Path) -> None:
-    port = free_port()
-    log = tmp_path / "gateway.log"
-    with log.open("wb") as stderr:
-        server = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "cromwes", "serve",
-            env=serve_env(tmp_path, port), cwd=tmp_path, stderr=stderr,
-        )  # fmt: skip
-    try:
-        await wait_for_port(port, server, what="cromwes serve", log=log)
+    async with serving(tmp_path) as (port, pid):
         await service_info(port, range(10))
-        sink = sink_of(server.pid)
+        sink = sink_of(pid)
         assert sink is not None, "no line sink"
         os.kill(sink, signal.SIGKILL)
         deadline = time.monotonic() + 10
@@ -318,10 +327,7 @@ async def test_serve_writes_its_lines_itself_once_its_sink_is_killed(tmp_path: P
             assert time.monotonic() < deadline, "the killed line sink never ended"
             await asyncio.sleep(0.01)
         await service_info(port, range(10, 60))
-    finally:
-        await stop(server)
-    assert server.returncode == 0
-    entries = [json.loads(raw) for raw in log.read_bytes().splitlines()]
+    entries = logged(tmp_path)
     for logger in ("cromwes.access", "cromwes.audit"):
         ids = [e["request_id"] for e in entries if e["logger"] == logger]
         assert ids[-50:] == [f"r-{index}" for index in range(10, 60)], logger
@@ -344,21 +350,10 @@ async def test_the_sink_is_the_installed_one_whatever_the_working_directory(
         "import os, sys\nos.write(1, b'decoy ran\\n')\nos.write(int(sys.argv[2]), b'.')\n"
         "sys.stdin.buffer.read()\n"
     )
-    port = free_port()
-    log = tmp_path / "gateway.log"
     command = Path(sys.executable).parent / "cromwes"  # the console script, as installed
-    with log.open("wb") as stderr:
-        server = await asyncio.create_subprocess_exec(
-            command, "serve", env=serve_env(tmp_path, port), cwd=tmp_path, stderr=stderr
-        )
-    try:
-        await wait_for_port(port, server, what="cromwes serve", log=log)
-        assert sink_of(server.pid) is not None, "no line sink"
+    async with serving(tmp_path, command, "serve") as (port, pid):
+        assert sink_of(pid) is not None, "no line sink"
         await service_info(port, range(5))
-    finally:
-        await stop(server)
-    assert server.returncode == 0
-    text = log.read_bytes()
-    assert b"decoy ran" not in text
-    ids = [e["request_id"] for e in map(json.loads, text.splitlines()) if e["logger"] == ACCESS]
+    assert b"decoy ran" not in (tmp_path / "gateway.log").read_bytes()
+    ids = [e["request_id"] for e in logged(tmp_path) if e["logger"] == ACCESS]
     assert ids == [f"r-{index}" for index in range(5)]
