@@ -5,6 +5,7 @@ import sys
 import warnings
 from typing import Any, BinaryIO
 
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_exceptions import NotAppKeyWarning
 
 from cromwes.config.settings import LogFormat, ObservabilitySettings
@@ -50,6 +51,23 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class MalformedRequestFilter(logging.Filter):
+    """aiohttp answers a request it cannot parse (a client's malformed HTTP: a bare line feed in
+    a header, an overlong line) with a 400 of its own, and logs it at ERROR with a traceback of
+    its parser: any client could fill the log with those. It is the client's error: one WARNING
+    line naming the client and what was wrong, no traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError) and error.code == 400:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            client = record.args[0] if isinstance(record.args, tuple) and record.args else None
+            what = (error.message.strip().splitlines() or [type(error).__name__])[0].rstrip(":")
+            record.msg, record.args = "Malformed request from %s: %s", (client, what)
+            record.exc_info = record.exc_text = None
+        return True
+
+
 class LinesHandler(logging.Handler):
     """The root handler: every other record, rendered as the access lines are, into their
     writer, so that all lines keep their order."""
@@ -87,6 +105,9 @@ def configure_logging(settings: ObservabilitySettings, stream: BinaryIO | Any = 
     root = logging.getLogger()
     root.handlers[:] = [LinesHandler(lines, writer, settings.log_format)]
     root.setLevel(level)
+    server = logging.getLogger("aiohttp.server")
+    if not any(isinstance(each, MalformedRequestFilter) for each in server.filters):
+        server.addFilter(MalformedRequestFilter())
     # aiohttp-apigami keeps its state under plain string keys; the warning is not ours to fix.
     warnings.filterwarnings("ignore", category=NotAppKeyWarning, module="aiohttp_apigami")
     return lines

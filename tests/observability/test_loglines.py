@@ -357,3 +357,19 @@ async def test_the_sink_is_the_installed_one_whatever_the_working_directory(
     assert b"decoy ran" not in (tmp_path / "gateway.log").read_bytes()
     ids = [e["request_id"] for e in logged(tmp_path) if e["logger"] == ACCESS]
     assert ids == [f"r-{index}" for index in range(5)]
+
+
+async def test_a_malformed_request_is_one_warning_line_not_a_traceback(tmp_path: Path) -> None:
+    """aiohttp answers HTTP it cannot parse with a 400 itself; the log gets one WARNING line."""
+    async with serving(tmp_path) as (port, _):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b'GET /ga4gh/wes/v1/service-info HTTP/1.1\r\nUser-Agent: evil"\nx\r\n\r\n')
+        assert (await reader.readline()).split()[1] == b"400"
+        writer.close()
+        await writer.wait_closed()
+    (entry,) = [e for e in logged(tmp_path) if e["logger"] == "aiohttp.server"]
+    assert entry["level"] == "WARNING"
+    assert "exception" not in entry
+    assert entry["message"] == (
+        "Malformed request from 127.0.0.1: Missing expected CR after header value"
+    )
